@@ -1,0 +1,76 @@
+// Our package, private-ca, loaded from the directory in PRIVATE_CA_PKG (default: <repo>/pkg).
+// setup() throws an error marked `skip` when the package is not there, and the runner goes on without it.
+//
+// Pre-generated key mode is used only if the package exports
+//   createRootCACertificateWithKey(request, privateKeyPkcs8Pem)
+// (same request and response as createRootCACertificate); otherwise it is reported as n/a.
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ALGORITHMS, RSA_ALGORITHMS, RSA_BITS, rootRequest } from '../lib/profile.mjs';
+
+export const name = 'ours (private-ca)';
+export const algorithms = ALGORITHMS;
+export let pregenAlgorithms = [];
+export let loaded = ''; // what was loaded, for the report
+
+const HINT = 'build the package first, then point PRIVATE_CA_PKG at the directory holding its package.json';
+let createRoot;
+let createRootWithKey;
+
+// The Node ESM entry: exports["."] (its node/import/default conditions), else module, else main.
+function entryOf(pkg) {
+  const pick = (e) => (typeof e === 'string' ? e : e && (pick(e.node) ?? pick(e.import) ?? pick(e.default)));
+  const dot = pkg.exports && typeof pkg.exports === 'object' && '.' in pkg.exports ? pkg.exports['.'] : pkg.exports;
+  return pick(dot) ?? pkg.module ?? pkg.main ?? 'index.js';
+}
+
+function skip(reason) {
+  return Object.assign(new Error(`${reason} (${HINT})`), { skip: true });
+}
+
+export async function setup() {
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const dir = resolve(process.env.PRIVATE_CA_PKG ?? join(repo, 'pkg'));
+  const manifest = join(dir, 'package.json');
+  if (!existsSync(manifest)) throw skip(`no package.json in ${dir}`);
+  const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
+  const entry = join(dir, entryOf(pkg));
+  let mod;
+  try {
+    mod = await import(pathToFileURL(entry).href);
+  } catch (e) {
+    throw skip(`cannot import ${entry}: ${e.message}`);
+  }
+  const find = (fn) => [mod, mod.default].find((m) => typeof m?.[fn] === 'function');
+  const holder = find('createRootCACertificate');
+  if (!holder) throw skip(`${entry} exports no createRootCACertificate (has: ${Object.keys(mod).join(', ')})`);
+  createRoot = holder.createRootCACertificate.bind(holder);
+  loaded = `${pkg.name}@${pkg.version} from ${entry}`;
+  const keyHolder = find('createRootCACertificateWithKey');
+  if (keyHolder) {
+    createRootWithKey = keyHolder.createRootCACertificateWithKey.bind(keyHolder);
+    pregenAlgorithms = RSA_ALGORITHMS;
+  }
+}
+
+// The response may come back as an object or as its JSON text.
+async function certificateOf(response) {
+  const body = typeof response === 'string' ? JSON.parse(response) : await response;
+  if (!body?.Certificate) throw new Error(`no Certificate in response: ${JSON.stringify(body).slice(0, 200)}`);
+  return body.Certificate;
+}
+
+export async function create(algorithm) {
+  return certificateOf(await createRoot(rootRequest(algorithm)));
+}
+
+export async function generateKey(algorithm) {
+  return generateKeyPairSync('rsa', { modulusLength: RSA_BITS[algorithm] })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' });
+}
+
+export async function createWithKey(algorithm, privateKeyPem) {
+  return certificateOf(await createRootWithKey(rootRequest(algorithm), privateKeyPem));
+}

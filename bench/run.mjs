@@ -1,0 +1,282 @@
+#!/usr/bin/env node
+// Benchmark: generate a key pair and create a self-signed root CA certificate, PEM-encoded.
+// node bench/run.mjs [--iterations N] [--full] [--algorithms A,B] [--budget SECONDS] [--out FILE] [--chart FILE]
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { barChart } from './lib/chart.mjs';
+import { checkCertificate } from './lib/check.mjs';
+import { ALGORITHMS, RSA_ALGORITHMS } from './lib/profile.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PEERS = ['ours', 'peculiar-x509', 'forge-pure', 'forge-native', 'openssl', 'sm-crypto'];
+const ITERATIONS = { RSA_4096: 3, RSA_2048: 10 }; // every other algorithm: 50
+const DEFAULT_ITERATIONS = 50;
+const BASELINE_ITERATIONS = 30;
+const FULL_FACTOR = 10;
+const WARM_UP_BELOW_MS = 1000; // a slower cell's check run is its warm-up
+
+const { values: opts } = parseArgs({
+  options: {
+    iterations: { type: 'string' },
+    full: { type: 'boolean', default: false },
+    algorithms: { type: 'string' },
+    budget: { type: 'string', default: '15' },
+    out: { type: 'string', default: join(HERE, 'RESULTS.md') },
+    chart: { type: 'string', default: join(HERE, 'chart.svg') },
+  },
+});
+
+const factor = opts.full ? FULL_FACTOR : 1;
+const budgetMs = Number(opts.budget) * 1000 * factor;
+const algorithms = opts.algorithms ? opts.algorithms.split(',').map((a) => a.trim()) : ALGORITHMS;
+for (const a of algorithms) if (!ALGORITHMS.includes(a)) throw new Error(`unknown algorithm ${a}; known: ${ALGORITHMS}`);
+const iterationsFor = (a) => (opts.iterations ? Number(opts.iterations) : (ITERATIONS[a] ?? DEFAULT_ITERATIONS)) * factor;
+
+const log = (...args) => console.error(...args);
+const now = () => performance.now();
+
+// ---- statistics and formatting
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { n: s.length, median, min: s[0], max: s[s.length - 1] };
+}
+
+function ms(v) {
+  if (v === undefined) return '—';
+  if (v <= 0) return '≈0';
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+const ratio = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
+
+// ---- peers and cells
+
+async function loadPeers() {
+  const peers = [];
+  for (const id of PEERS) {
+    const peer = { id, module: await import(`./peers/${id}.mjs`) };
+    peer.name = peer.module.name;
+    try {
+      await peer.module.setup?.();
+    } catch (e) {
+      peer.unavailable = e.skip ? `skipped: ${e.message}` : `broken at setup: ${e.message}`;
+      log(`${id === 'ours' ? 'ours' : peer.name}: ${e.skip ? 'skipped' : 'BROKEN'} (${e.message})`);
+    }
+    peers.push(peer);
+  }
+  return peers;
+}
+
+// One row of the tables: a peer, an algorithm and a mode ('keygen' or 'pregen').
+function planCells(peers) {
+  const cells = [];
+  for (const mode of ['keygen', 'pregen']) {
+    for (const algorithm of algorithms) {
+      if (mode === 'pregen' && !RSA_ALGORITHMS.includes(algorithm)) continue;
+      for (const peer of peers) {
+        if (!peer.module.algorithms.includes(algorithm)) continue;
+        const cell = { peer, algorithm, mode };
+        if (peer.unavailable) cell.status = peer.id === 'ours' ? 'skipped' : 'broken';
+        else if (mode === 'pregen' && !peer.module.pregenAlgorithms?.includes(algorithm)) cell.status = 'n/a';
+        cells.push(cell);
+      }
+    }
+  }
+  return cells;
+}
+
+async function check(cell) {
+  const { peer, algorithm, mode } = cell;
+  try {
+    if (mode === 'pregen') {
+      const key = await peer.module.generateKey(algorithm);
+      cell.run = () => peer.module.createWithKey(algorithm, key);
+    } else {
+      cell.run = () => peer.module.create(algorithm);
+    }
+    const t0 = now();
+    const pem = await cell.run();
+    cell.checkMs = now() - t0;
+    checkCertificate(pem, algorithm);
+  } catch (e) {
+    cell.status = 'broken';
+    cell.reason = e.message.split('\n')[0];
+    log(`BROKEN ${peer.name} ${algorithm} ${mode}: ${cell.reason}`);
+  }
+}
+
+async function time(run, iterations) {
+  const samples = [];
+  let spent = 0;
+  while (samples.length < iterations && (samples.length === 0 || spent < budgetMs)) {
+    const t0 = now();
+    await run();
+    const t = now() - t0;
+    samples.push(t);
+    spent += t;
+  }
+  return samples;
+}
+
+async function measure(cell) {
+  const { peer, algorithm, mode } = cell;
+  if (cell.checkMs >= budgetMs) {
+    cell.result = stats([cell.checkMs]);
+    cell.note = 'one run: the check run, already over the cell budget';
+  } else {
+    if (cell.checkMs < WARM_UP_BELOW_MS) await cell.run();
+    cell.result = stats(await time(cell.run, iterationsFor(algorithm)));
+  }
+  log(`${algorithm.padEnd(8)} ${mode.padEnd(6)} ${peer.name.padEnd(34)} n=${String(cell.result.n).padEnd(4)} median ${ms(cell.result.median)} ms`);
+}
+
+// ---- report
+
+function versionOf(pkg) {
+  try {
+    return JSON.parse(readFileSync(join(HERE, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+function environment(openssl) {
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpus()[0]?.model;
+  const libs = ['@peculiar/x509', 'node-forge', 'sm-crypto', '@peculiar/asn1-x509', '@peculiar/asn1-schema']
+    .map((p) => `${p} ${versionOf(p)}`).join(', ');
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: \`${execFileSync('uname', ['-a'], { encoding: 'utf8' }).trim()}\``,
+    `- CPU: ${cpu} × ${cpus().length}`,
+    `- Node ${process.version}; ${openssl.module.version?.() ?? 'openssl ?'}`,
+    `- Libraries: ${libs}`,
+    `- Iterations per cell: RSA_4096 ${iterationsFor('RSA_4096')}, RSA_2048 ${iterationsFor('RSA_2048')}, others ${iterationsFor('ECC_256')}` +
+      ` (fewer when a cell's runs pass ${budgetMs / 1000} s); one warm-up run first, except in cells slower than ${WARM_UP_BELOW_MS} ms`,
+  ].join('\n');
+}
+
+function cellRow(cell, perOpBaseline) {
+  const head = `| ${cell.algorithm} | ${cell.peer.name} |`;
+  if (!cell.result) {
+    const why = {
+      broken: `broken: ${cell.reason ?? cell.peer.unavailable}`,
+      skipped: 'skipped',
+      'n/a': 'n/a (no pre-generated-key entry point)',
+    }[cell.status];
+    return [`${head} — | ${why.replace(/\|/g, '\\|')} | | |`];
+  }
+  const r = cell.result;
+  const rows = [`${head} ${r.n} | ${ms(r.median)} | ${ms(r.min)} | ${ms(r.max)} |${cell.note ? ` ${cell.note}` : ''}`];
+  if (cell.peer.id === 'openssl' && perOpBaseline) {
+    const b = perOpBaseline.median;
+    rows.push(`| ${cell.algorithm} | openssl CLI, per-op (minus process start) | ${r.n} | ${ms(r.median - b)} | ${ms(r.min - b)} | ${ms(r.max - b)} |`);
+  }
+  return rows;
+}
+
+function summary(cells, mode, baseline) {
+  const rows = [];
+  for (const algorithm of algorithms) {
+    const here = cells.filter((c) => c.algorithm === algorithm && c.mode === mode);
+    if (!here.length) continue;
+    const ours = here.find((c) => c.peer.id === 'ours')?.result;
+    const others = here.filter((c) => c.peer.id !== 'ours' && c.result);
+    const fastest = others.sort((a, b) => a.result.median - b.result.median)[0];
+    const openssl = here.find((c) => c.peer.id === 'openssl')?.result;
+    const perOp = openssl && baseline ? openssl.median - baseline.median : undefined;
+    rows.push(`| ${algorithm} | ${ms(ours?.median)} | ${fastest ? `${fastest.peer.name} ${ms(fastest.result.median)}` : '—'} | ` +
+      `${ratio(ours?.median, fastest?.result.median)} | ${ms(perOp)} | ${ratio(ours?.median, perOp)} |`);
+  }
+  return [
+    '| Algorithm | ours median | fastest peer (median) | ours ÷ fastest | OpenSSL per-op | ours ÷ OpenSSL per-op |',
+    '|---|---:|---|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+function report(peers, cells, baseline) {
+  const openssl = peers.find((p) => p.id === 'openssl');
+  const table = (mode) => [
+    '| Algorithm | Peer | n | median ms | min ms | max ms |',
+    '|---|---|---:|---:|---:|---:|',
+    ...cells.filter((c) => c.mode === mode).flatMap((c) => cellRow(c, baseline)),
+  ].join('\n');
+  const ours = peers.find((p) => p.id === 'ours');
+  const hasPregen = cells.some((c) => c.mode === 'pregen');
+  return [
+    '# private-ca benchmark: key pair + self-signed root CA certificate, PEM',
+    '',
+    environment(openssl),
+    `- ours: ${ours.unavailable ?? ours.module.loaded}`,
+    '',
+    '## Key generation + certificate',
+    '',
+    baseline ? `OpenSSL process start (\`openssl version\`, n=${baseline.n}): median ${ms(baseline.median)} ms, ` +
+      `min ${ms(baseline.min)}, max ${ms(baseline.max)}. Per-op rows subtract that median.\n` : '',
+    table('keygen'),
+    '',
+    summary(cells, 'keygen', baseline),
+    ...(hasPregen ? [
+      '',
+      '## Pre-generated RSA key (build + sign + encode only)',
+      '',
+      'One key per cell, generated once before timing.',
+      '',
+      table('pregen'),
+      '',
+      summary(cells, 'pregen', baseline),
+    ] : []),
+    '',
+  ].filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n');
+}
+
+function chart(cells, baseline) {
+  const groups = algorithms.map((algorithm) => ({
+    label: algorithm,
+    bars: cells.filter((c) => c.algorithm === algorithm).flatMap((c) => {
+      const pregen = c.mode === 'pregen';
+      const label = `${c.peer.name}${pregen ? ' (pre-generated key)' : ''}`;
+      const kind = c.peer.id === 'ours' ? 'ours' : 'peer';
+      if (!c.result) return [{ label, kind, pregen, note: c.status }];
+      const bars = [{ label, ms: c.result.median, kind, pregen }];
+      if (c.peer.id === 'openssl' && baseline) {
+        const perOp = c.result.median - baseline.median;
+        bars.push({ label: `openssl per-op${pregen ? ' (pre-generated key)' : ''}`, ms: perOp, kind: 'derived', pregen });
+      }
+      return bars;
+    }),
+  })).filter((g) => g.bars.length);
+  return barChart(groups, { title: 'Key pair + self-signed root CA, PEM: median time per certificate (log scale)' });
+}
+
+// ---- main
+
+const started = now();
+const peers = await loadPeers();
+const cells = planCells(peers);
+const todo = cells.filter((c) => !c.status);
+
+log(`checking ${todo.length} cells once before timing…`);
+for (const cell of todo) await check(cell);
+
+const openssl = peers.find((p) => p.id === 'openssl');
+let baseline;
+if (!openssl.unavailable) {
+  await openssl.module.baseline();
+  baseline = stats(await time(openssl.module.baseline, BASELINE_ITERATIONS * factor));
+  log(`openssl process start: median ${ms(baseline.median)} ms`);
+}
+for (const cell of todo.filter((c) => !c.status)) await measure(cell);
+
+const markdown = report(peers, cells, baseline);
+process.stdout.write(markdown);
+writeFileSync(opts.out, markdown);
+writeFileSync(opts.chart, chart(cells, baseline));
+log(`\nwrote ${relative(process.cwd(), opts.out)} and ${relative(process.cwd(), opts.chart)} in ${((now() - started) / 1000).toFixed(0)} s`);

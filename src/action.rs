@@ -1,0 +1,248 @@
+//! The dispatcher: every action by name, each a request type, its validation and a handler on
+//! the [`Account`].
+//!
+//! The JavaScript API and a future HTTP endpoint speaking the cloud's wire protocol both call
+//! [`dispatch`]. Adding an action means adding a variant to [`Action`], its parameters and a
+//! handler below.
+
+use der::{Decode, DecodePem, Encode};
+use pkcs8::EncryptedPrivateKeyInfoRef;
+use serde_json::{Value, json};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::BasicConstraints;
+use zeroize::Zeroizing;
+
+use crate::account::Account;
+use crate::error::{ApiError, ErrorBody};
+use crate::keys::{CaKey, KeyProtection};
+use crate::profile::IssuedCertificate;
+use crate::request::Params;
+
+/// Longest passphrase accepted, in characters.
+pub const MAX_PASSPHRASE_CHARS: usize = 1024;
+
+/// The actions this crate implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// `CreateRootCACertificate`: a new root CA with a fresh key.
+    CreateRootCaCertificate,
+    /// `ExportCAPrivateKey` **(ours)**: a CA's private key as PKCS#8 PEM.
+    ExportCaPrivateKey,
+    /// `ImportCACertificate` **(ours)**: a CA certificate and its private key into the account.
+    ImportCaCertificate,
+    /// `RemoveCACertificate` **(ours)**: removes a CA and wipes its key.
+    RemoveCaCertificate,
+}
+
+impl Action {
+    /// Every action, with its API name.
+    pub const ALL: [(&'static str, Action); 4] = [
+        ("CreateRootCACertificate", Action::CreateRootCaCertificate),
+        ("ExportCAPrivateKey", Action::ExportCaPrivateKey),
+        ("ImportCACertificate", Action::ImportCaCertificate),
+        ("RemoveCACertificate", Action::RemoveCaCertificate),
+    ];
+
+    /// Looks up an action by its API name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+    }
+}
+
+/// A failed call: the error and the RequestId it was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The call's RequestId (empty if even that could not be made).
+    pub request_id: String,
+    /// What went wrong.
+    pub error: ApiError,
+}
+
+impl Failure {
+    /// The cloud API's error body.
+    pub fn body(&self) -> ErrorBody {
+        self.error.to_body(&self.request_id)
+    }
+}
+
+/// Runs one action by name with JSON parameters and returns the JSON response.
+///
+/// # Errors
+///
+/// A [`Failure`] carrying the API error and the RequestId; the account is then unchanged.
+pub fn dispatch(account: &mut Account, action: &str, params: &Value) -> Result<Value, Failure> {
+    let request_id = account.new_request_id().map_err(|error| Failure {
+        request_id: String::new(),
+        error,
+    })?;
+    let fail = |error| Failure {
+        request_id: request_id.clone(),
+        error,
+    };
+    let action = Action::from_name(action).ok_or_else(|| {
+        fail(ApiError::UnsupportedAction {
+            action: action.to_owned(),
+        })
+    })?;
+    let result = match action {
+        Action::CreateRootCaCertificate => account
+            .create_root_ca_certificate(params, request_id.clone())
+            .and_then(|response| to_value(&response)),
+        Action::ExportCaPrivateKey => export_private_key(account, params)
+            .map(|pem| json!({"RequestId": request_id, "PrivateKey": pem.as_str()})),
+        Action::ImportCaCertificate => import_ca(account, params)
+            .map(|identifier| json!({"RequestId": request_id, "Identifier": identifier})),
+        Action::RemoveCaCertificate => {
+            remove_ca(account, params).map(|()| json!({"RequestId": request_id}))
+        }
+    };
+    result.map_err(fail)
+}
+
+fn to_value(response: &impl serde::Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(response)
+        .map_err(|_| ApiError::internal("the response could not be encoded"))
+}
+
+/// `ExportCAPrivateKey`: `Identifier`, and either `Passphrase` (encrypted PKCS#8) or
+/// `Plain: true` (unencrypted PKCS#8). Returns the PEM, wiped when dropped.
+///
+/// # Errors
+///
+/// `MissingIdentifier`, `NotFound`, `InvalidParameter.Passphrase` / `.Plain`.
+pub fn export_private_key(
+    account: &mut Account,
+    params: &Value,
+) -> Result<Zeroizing<String>, ApiError> {
+    let params = Params::new(params, &["Identifier", "Passphrase", "Plain"])?;
+    let identifier = params.required_text("Identifier", 64)?;
+    let passphrase = passphrase(&params)?;
+    let plain = match params.optional_bool("Plain")? {
+        Some(true) => true,
+        Some(false) | None => false,
+    };
+    let protection = match (passphrase.as_deref(), plain) {
+        (Some(_), true) => {
+            return Err(ApiError::invalid(
+                "Plain",
+                "Plain must not be true when a Passphrase is given.",
+            ));
+        }
+        (Some(passphrase), false) => KeyProtection::Passphrase(passphrase),
+        (None, true) => KeyProtection::Plain,
+        (None, false) => {
+            return Err(ApiError::invalid(
+                "Passphrase",
+                "Passphrase is mandatory to export a private key, unless Plain is true.",
+            ));
+        }
+    };
+    account.export_private_key(&identifier, protection)
+}
+
+/// `ImportCACertificate`: `Certificate` (PEM), `PrivateKey` (PKCS#8 PEM, plain or encrypted)
+/// and `Passphrase` for an encrypted key. Returns the Identifier.
+///
+/// # Errors
+///
+/// `InvalidParameter.Certificate` for a non-CA or unreadable certificate,
+/// `InvalidParameter.PrivateKey` for an unreadable key or one that does not match,
+/// `InvalidParameter.Passphrase` for a wrong or missing passphrase.
+pub fn import_ca(account: &mut Account, params: &Value) -> Result<String, ApiError> {
+    let params = Params::new(params, &["Certificate", "PrivateKey", "Passphrase"])?;
+    let certificate_pem = params.required_pem("Certificate")?;
+    let key_pem = Zeroizing::new(params.required_pem("PrivateKey")?);
+    let passphrase = passphrase(&params)?;
+    let certificate = read_ca_certificate(&certificate_pem)?;
+    let key = read_private_key(&key_pem, passphrase.as_deref().map(String::as_str))?;
+    let spki = key.public_key_info()?;
+    if spki
+        != certificate
+            .tbs_certificate()
+            .subject_public_key_info()
+            .clone()
+    {
+        return Err(ApiError::invalid(
+            "PrivateKey",
+            "PrivateKey does not match the certificate's public key.",
+        ));
+    }
+    let der = certificate
+        .to_der()
+        .map_err(|_| ApiError::internal("the certificate could not be encoded"))?;
+    account.insert_imported(IssuedCertificate { der }, key)
+}
+
+/// `RemoveCACertificate`: `Identifier`.
+///
+/// # Errors
+///
+/// `MissingIdentifier`, `NotFound`.
+pub fn remove_ca(account: &mut Account, params: &Value) -> Result<(), ApiError> {
+    let params = Params::new(params, &["Identifier"])?;
+    let identifier = params.required_text("Identifier", 64)?;
+    account.remove_ca(&identifier)
+}
+
+fn passphrase(params: &Params<'_>) -> Result<Option<Zeroizing<String>>, ApiError> {
+    // Passphrases are taken as given: no trimming, since spaces may be part of them.
+    let Some(passphrase) = params.raw_string("Passphrase")? else {
+        return Ok(None);
+    };
+    let passphrase = Zeroizing::new(passphrase);
+    let count = passphrase.chars().count();
+    if count == 0 || count > MAX_PASSPHRASE_CHARS {
+        return Err(ApiError::invalid(
+            "Passphrase",
+            format!("Passphrase must be 1 to {MAX_PASSPHRASE_CHARS} characters long; got {count}."),
+        ));
+    }
+    Ok(Some(passphrase))
+}
+
+fn read_ca_certificate(pem: &str) -> Result<Certificate, ApiError> {
+    let invalid = |why: &str| ApiError::invalid("Certificate", format!("Certificate {why}"));
+    let certificate = Certificate::from_pem(pem.trim().as_bytes())
+        .map_err(|_| invalid("is not a readable PEM X.509 certificate."))?;
+    let is_ca = certificate
+        .tbs_certificate()
+        .get_extension::<BasicConstraints>()
+        .ok()
+        .flatten()
+        .is_some_and(|(_, constraints)| constraints.ca);
+    if !is_ca {
+        return Err(invalid(
+            "is not a CA certificate (basicConstraints cA is not TRUE).",
+        ));
+    }
+    Ok(certificate)
+}
+
+fn read_private_key(pem: &str, passphrase: Option<&str>) -> Result<CaKey, ApiError> {
+    let unreadable = || {
+        ApiError::invalid(
+            "PrivateKey",
+            "PrivateKey is not a readable PKCS#8 PEM private key.",
+        )
+    };
+    let (label, der) = der::pem::decode_vec(pem.trim().as_bytes()).map_err(|_| unreadable())?;
+    let der = Zeroizing::new(der);
+    match label {
+        "PRIVATE KEY" => CaKey::from_pkcs8_der("PrivateKey", &der),
+        "ENCRYPTED PRIVATE KEY" => {
+            let passphrase = passphrase.ok_or_else(|| {
+                ApiError::invalid(
+                    "Passphrase",
+                    "Passphrase is mandatory for an encrypted PrivateKey.",
+                )
+            })?;
+            let encrypted = EncryptedPrivateKeyInfoRef::from_der(&der).map_err(|_| unreadable())?;
+            let plain = encrypted.decrypt(passphrase).map_err(|_| {
+                ApiError::invalid("Passphrase", "Passphrase does not decrypt the PrivateKey.")
+            })?;
+            CaKey::from_pkcs8_der("PrivateKey", plain.as_bytes())
+        }
+        _ => Err(unreadable()),
+    }
+}

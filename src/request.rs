@@ -1,0 +1,575 @@
+//! Request parsing and every validation rule, in one place.
+//!
+//! Requests arrive as JSON-like values (from JavaScript, from a JSON file, later from the cloud's
+//! wire protocol) and leave this module as types that cannot hold a bad value. The rules are the
+//! contract's (`CreateRootCACertificate`, "Request"); each rule is a function below, and each
+//! failure names the field, the rule and what was wrong.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::algorithm::Algorithm;
+use crate::error::ApiError;
+
+/// X.520 upper bound for CN, O and OU (ub-common-name, ub-organization-name, ...).
+pub const MAX_NAME_CHARS: usize = 64;
+/// X.520 upper bound for L and ST (ub-locality-name, ub-state-name).
+pub const MAX_PLACE_CHARS: usize = 128;
+/// Validity in whole calendar years: at least this many **(ours)**.
+pub const MIN_YEARS: u8 = 1;
+/// Validity in whole calendar years: at most this many.
+pub const MAX_YEARS: u8 = 10;
+/// Longest ClientToken, the cloud-wide limit.
+pub const MAX_CLIENT_TOKEN_CHARS: usize = 64;
+/// Longest PEM text accepted for an import, in bytes.
+pub const MAX_PEM_BYTES: usize = 64 * 1024;
+/// Most tags on one resource.
+pub const MAX_TAGS: usize = 20;
+/// Longest tag key and tag value.
+pub const MAX_TAG_CHARS: usize = 128;
+
+/// A validated, normalized `CreateRootCACertificate` request.
+///
+/// Two requests that mean the same (whitespace around text, letter case of CountryCode, Years
+/// as `10` or `"10"`, tag order, the default Algorithm spelled out) are equal, which is what
+/// ClientToken idempotency compares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateRootCaRequest {
+    /// The subject's attributes.
+    pub subject: SubjectFields,
+    /// The key algorithm; `RSA_2048` when the request names none.
+    pub algorithm: Algorithm,
+    /// Validity in calendar years, 1 to 10.
+    pub years: u8,
+    /// The idempotency token, 1–64 visible ASCII characters.
+    pub client_token: Option<String>,
+    /// Tags, keyed by tag key (keys are unique; order does not matter).
+    pub tags: BTreeMap<String, String>,
+    /// The resource group, `rg-` and 1–61 lower-case letters or digits.
+    pub resource_group_id: Option<String>,
+}
+
+/// The subject attributes of a CA, trimmed and checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectFields {
+    /// CN, 1–64 characters.
+    pub common_name: String,
+    /// OU, 1–64 characters.
+    pub organization_unit: String,
+    /// O, 1–64 characters.
+    pub organization: String,
+    /// L, 1–128 characters.
+    pub locality: String,
+    /// ST, 1–128 characters.
+    pub state: String,
+    /// C: an officially assigned ISO 3166-1 alpha-2 code, upper case.
+    pub country: Option<&'static str>,
+}
+
+const CREATE_ROOT_FIELDS: [&str; 11] = [
+    "CommonName",
+    "OrganizationUnit",
+    "Organization",
+    "Locality",
+    "State",
+    "CountryCode",
+    "Algorithm",
+    "Years",
+    "ClientToken",
+    "Tags",
+    "ResourceGroupId",
+];
+
+impl CreateRootCaRequest {
+    /// Parses and validates a request object.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidParameter` when `value` is not an object, `Missing<Field>` for an absent or blank
+    /// required field, `InvalidParameter.<Field>` for a value that breaks its rule.
+    pub fn from_json(value: &Value) -> Result<Self, ApiError> {
+        let params = Params::new(value, &CREATE_ROOT_FIELDS)?;
+        let subject = SubjectFields {
+            common_name: params.required_text("CommonName", MAX_NAME_CHARS)?,
+            organization_unit: params.required_text("OrganizationUnit", MAX_NAME_CHARS)?,
+            organization: params.required_text("Organization", MAX_NAME_CHARS)?,
+            locality: params.required_text("Locality", MAX_PLACE_CHARS)?,
+            state: params.required_text("State", MAX_PLACE_CHARS)?,
+            country: params
+                .optional_string("CountryCode")?
+                .map(|code| country_code("CountryCode", &code))
+                .transpose()?,
+        };
+        let algorithm = match params.optional_string("Algorithm")? {
+            Some(name) => Algorithm::parse("Algorithm", &name)?,
+            None => Algorithm::DEFAULT,
+        };
+        Ok(Self {
+            subject,
+            algorithm,
+            years: years("Years", params.required_integer("Years")?)?,
+            client_token: params
+                .optional_string("ClientToken")?
+                .map(|token| client_token("ClientToken", token))
+                .transpose()?,
+            tags: params.tags("Tags")?,
+            resource_group_id: params
+                .optional_string("ResourceGroupId")?
+                .map(|id| resource_group_id("ResourceGroupId", id))
+                .transpose()?,
+        })
+    }
+}
+
+/// The parameters of one call: a JSON object, checked for near-miss field names.
+pub(crate) struct Params<'a> {
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Params<'a> {
+    /// Accepts an object whose keys are either known fields or unknown in every letter case.
+    ///
+    /// A key equal to a known field but for letter case (`commonName`) is refused **(ours)**:
+    /// in JavaScript such a typo would otherwise silently fall back to a default.
+    pub(crate) fn new(value: &'a Value, known: &[&'static str]) -> Result<Self, ApiError> {
+        let Value::Object(map) = value else {
+            return Err(ApiError::InvalidParameter {
+                field: None,
+                message: format!("The request must be an object; got {}.", describe(value)),
+            });
+        };
+        check_near_misses(map, known)?;
+        Ok(Self { map })
+    }
+
+    /// A value that is absent when missing, `null`, or (for strings) empty after trimming.
+    fn present(&self, field: &str) -> Option<&'a Value> {
+        self.map.get(field).filter(|value| !value.is_null())
+    }
+
+    /// An optional text field: trimmed, empty means absent.
+    pub(crate) fn optional_string(&self, field: &'static str) -> Result<Option<String>, ApiError> {
+        match self.present(field) {
+            None => Ok(None),
+            Some(Value::String(text)) => {
+                let trimmed = trim(text);
+                Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+            }
+            Some(other) => Err(wrong_type(field, "a string", other)),
+        }
+    }
+
+    /// An optional string taken exactly as given (no trimming); empty means absent.
+    pub(crate) fn raw_string(&self, field: &'static str) -> Result<Option<String>, ApiError> {
+        match self.present(field) {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok((!text.is_empty()).then(|| text.clone())),
+            Some(other) => Err(wrong_type(field, "a string", other)),
+        }
+    }
+
+    /// An optional boolean.
+    pub(crate) fn optional_bool(&self, field: &'static str) -> Result<Option<bool>, ApiError> {
+        match self.present(field) {
+            None => Ok(None),
+            Some(Value::Bool(flag)) => Ok(Some(*flag)),
+            Some(other) => Err(wrong_type(field, "a boolean", other)),
+        }
+    }
+
+    /// A required PEM text of at most [`MAX_PEM_BYTES`] bytes.
+    pub(crate) fn required_pem(&self, field: &'static str) -> Result<String, ApiError> {
+        let text = self
+            .optional_string(field)?
+            .ok_or(ApiError::Missing { field })?;
+        if text.len() > MAX_PEM_BYTES {
+            return Err(ApiError::invalid(
+                field,
+                format!(
+                    "{field} must be at most {MAX_PEM_BYTES} bytes of PEM; got {}.",
+                    text.len()
+                ),
+            ));
+        }
+        Ok(text)
+    }
+
+    /// A required name-like text field: trimmed, 1 to `max` characters of allowed text.
+    pub(crate) fn required_text(
+        &self,
+        field: &'static str,
+        max: usize,
+    ) -> Result<String, ApiError> {
+        let text = self
+            .optional_string(field)?
+            .ok_or(ApiError::Missing { field })?;
+        check_text(field, &text, 1, max)?;
+        Ok(text)
+    }
+
+    /// A required integer: a JSON number without a fraction, or a decimal string.
+    pub(crate) fn required_integer(&self, field: &'static str) -> Result<u64, ApiError> {
+        match self.present(field) {
+            None => Err(ApiError::Missing { field }),
+            Some(Value::String(text)) if text.is_empty() => Err(ApiError::Missing { field }),
+            Some(value) => integer(field, value),
+        }
+    }
+
+    /// `Tags`: an array of `{Key, Value}` objects.
+    fn tags(&self, field: &'static str) -> Result<BTreeMap<String, String>, ApiError> {
+        let items = match self.present(field) {
+            None => return Ok(BTreeMap::new()),
+            Some(Value::Array(items)) => items,
+            Some(other) => return Err(wrong_type(field, "an array of {Key, Value}", other)),
+        };
+        if items.len() > MAX_TAGS {
+            return Err(ApiError::invalid(
+                field,
+                format!(
+                    "{field} may hold at most {MAX_TAGS} tags; got {}.",
+                    items.len()
+                ),
+            ));
+        }
+        let mut tags = BTreeMap::new();
+        for (index, item) in items.iter().enumerate() {
+            let (key, value) = tag(field, index + 1, item)?;
+            if tags.contains_key(&key) {
+                return Err(ApiError::invalid(
+                    field,
+                    format!(
+                        "{field}.{}.Key {key:?} is given twice; tag keys must be unique.",
+                        index + 1
+                    ),
+                ));
+            }
+            tags.insert(key, value);
+        }
+        Ok(tags)
+    }
+}
+
+fn check_near_misses(map: &Map<String, Value>, known: &[&'static str]) -> Result<(), ApiError> {
+    for key in map.keys() {
+        let near = known
+            .iter()
+            .find(|field| *field != key && field.eq_ignore_ascii_case(key));
+        if let Some(field) = near {
+            return Err(ApiError::invalid(
+                field,
+                format!(
+                    "Unknown field {key:?}: field names are case-sensitive. Did you mean {field}?"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One tag, numbered from 1 as the cloud's flattened `Tags.N.Key` parameters are.
+fn tag(field: &'static str, number: usize, item: &Value) -> Result<(String, String), ApiError> {
+    let at = format!("{field}.{number}");
+    let params = match Params::new(item, &["Key", "Value"]) {
+        Ok(params) => params,
+        Err(ApiError::InvalidParameter { message, .. }) => {
+            return Err(ApiError::invalid(field, format!("{at}: {message}")));
+        }
+        Err(other) => return Err(other),
+    };
+    let in_tag = |error: ApiError| match error {
+        ApiError::InvalidParameter { message, .. } => {
+            ApiError::invalid(field, format!("{at}.{message}"))
+        }
+        ApiError::Missing { .. } => {
+            ApiError::invalid(field, format!("{at}.Key is mandatory for each tag."))
+        }
+        other => other,
+    };
+    let key = params
+        .optional_string("Key")
+        .map_err(in_tag)?
+        .unwrap_or_default();
+    let value = params
+        .optional_string("Value")
+        .map_err(in_tag)?
+        .unwrap_or_default();
+    let bad = |message: String| ApiError::invalid(field, format!("{at}.{message}"));
+    if key.is_empty() {
+        return Err(bad("Key is mandatory for each tag.".into()));
+    }
+    check_text("Key", &key, 1, MAX_TAG_CHARS).map_err(in_tag)?;
+    check_text("Value", &value, 0, MAX_TAG_CHARS).map_err(in_tag)?;
+    let lower = key.to_lowercase();
+    if let Some(prefix) = ["aliyun", "acs:"]
+        .into_iter()
+        .find(|p| lower.starts_with(p))
+    {
+        return Err(bad(format!(
+            "Key {key:?} must not start with {prefix:?} (reserved)."
+        )));
+    }
+    for (name, text) in [("Key", &key), ("Value", &value)] {
+        let lower = text.to_lowercase();
+        if lower.contains("http://") || lower.contains("https://") {
+            return Err(bad(format!("{name} must not contain http:// or https://.")));
+        }
+    }
+    Ok((key, value))
+}
+
+fn integer(field: &'static str, value: &Value) -> Result<u64, ApiError> {
+    let not_whole = || {
+        ApiError::invalid(
+            field,
+            format!("{field} must be a whole number; got {}.", describe(value)),
+        )
+    };
+    match value {
+        Value::Number(number) => {
+            if let Some(n) = number.as_u64() {
+                return Ok(n);
+            }
+            if number.as_i64().is_some() {
+                return Err(out_of_range_years(field, value));
+            }
+            // A float such as 10.0 is an integer to JavaScript's Number.isInteger.
+            let float = number.as_f64().ok_or_else(not_whole)?;
+            if float.fract() != 0.0 || !float.is_finite() {
+                return Err(not_whole());
+            }
+            if float < 0.0 || float > u32::MAX as f64 {
+                return Err(out_of_range_years(field, value));
+            }
+            Ok(float as u64)
+        }
+        Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            // Only overflow can fail here; any such number is out of range anyway.
+            text.parse::<u64>()
+                .map_err(|_| out_of_range_years(field, value))
+        }
+        Value::String(_) => Err(ApiError::invalid(
+            field,
+            format!(
+                "{field} must be a whole number or a string of decimal digits; got {}.",
+                describe(value)
+            ),
+        )),
+        other => Err(wrong_type(field, "a whole number", other)),
+    }
+}
+
+fn years(field: &'static str, years: u64) -> Result<u8, ApiError> {
+    match u8::try_from(years) {
+        Ok(y) if (MIN_YEARS..=MAX_YEARS).contains(&y) => Ok(y),
+        _ => Err(out_of_range_years(field, &Value::from(years))),
+    }
+}
+
+fn out_of_range_years(field: &'static str, value: &Value) -> ApiError {
+    ApiError::invalid(
+        field,
+        format!(
+            "{field} must be from {MIN_YEARS} to {MAX_YEARS}; got {}.",
+            describe(value)
+        ),
+    )
+}
+
+fn client_token(field: &'static str, token: String) -> Result<String, ApiError> {
+    let count = token.chars().count();
+    if count > MAX_CLIENT_TOKEN_CHARS {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must be 1 to {MAX_CLIENT_TOKEN_CHARS} characters; got {count}."),
+        ));
+    }
+    if let Some(bad) = token.chars().find(|c| !('\u{21}'..='\u{7e}').contains(c)) {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{field} must be visible ASCII characters (0x21 to 0x7E); got U+{:04X}.",
+                bad as u32
+            ),
+        ));
+    }
+    Ok(token)
+}
+
+fn resource_group_id(field: &'static str, id: String) -> Result<String, ApiError> {
+    let rest = id.strip_prefix("rg-").unwrap_or("");
+    let valid = (1..=61).contains(&rest.len())
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !valid {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{field} must be \"rg-\" followed by 1 to 61 lower-case letters or digits; got {id:?}."
+            ),
+        ));
+    }
+    Ok(id)
+}
+
+/// Checks an ISO 3166-1 alpha-2 code and returns it upper case.
+pub(crate) fn country_code(field: &'static str, code: &str) -> Result<&'static str, ApiError> {
+    let upper = code.to_ascii_uppercase();
+    let refuse = |why: String| ApiError::invalid(field, format!("{field} {why}"));
+    if upper.len() == 3 {
+        if let Ok(country) = isocountry::CountryCode::for_alpha3(&upper) {
+            return Err(refuse(format!(
+                "must be a two-letter ISO 3166-1 code; got the three-letter {code:?}. Did you mean {}?",
+                country.alpha2()
+            )));
+        }
+    }
+    if let Some((_, right, name)) = COMMON_MISTAKES.iter().find(|(wrong, ..)| *wrong == upper) {
+        return Err(refuse(format!(
+            "{code:?} is not an ISO 3166-1 code. Did you mean {right} ({name})?"
+        )));
+    }
+    if is_user_assigned(&upper) {
+        return Err(refuse(format!(
+            "{code:?} is a user-assigned code, not an officially assigned country code."
+        )));
+    }
+    match isocountry::CountryCode::for_alpha2(&upper) {
+        Ok(country) => Ok(country.alpha2()),
+        Err(_) => Err(refuse(format!(
+            "must be an officially assigned ISO 3166-1 alpha-2 code, such as CN; got {code:?}."
+        ))),
+    }
+}
+
+/// Codes people write that ISO 3166-1 assigns to nobody, or reserves, with the right one.
+const COMMON_MISTAKES: [(&str, &str, &str); 3] = [
+    ("UK", "GB", "United Kingdom"),
+    ("EL", "GR", "Greece"),
+    ("EN", "GB", "United Kingdom"),
+];
+
+/// ISO 3166-1 §8.1.3: AA, QM to QZ, XA to XZ and ZZ are for users, never for countries.
+fn is_user_assigned(code: &str) -> bool {
+    let bytes = code.as_bytes();
+    matches!(
+        bytes,
+        [b'A', b'A'] | [b'Q', b'M'..=b'Z'] | [b'X', _] | [b'Z', b'Z']
+    )
+}
+
+/// Every officially assigned alpha-2 code with its English short name, sorted by code.
+pub fn country_codes() -> Vec<(&'static str, &'static str)> {
+    let mut codes: Vec<_> = isocountry::CountryCode::iter()
+        .map(|country| (country.alpha2(), country.name()))
+        .collect();
+    codes.sort_unstable();
+    codes
+}
+
+/// Checks text that was already trimmed: allowed characters and a length in characters.
+fn check_text(field: &'static str, text: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    if let Some((position, c)) = text.chars().enumerate().find(|(_, c)| is_refused_char(*c)) {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{field} must not contain control, bidirectional-control or noncharacter code \
+                 points; found U+{:04X} at character {}.",
+                c as u32,
+                position + 1
+            ),
+        ));
+    }
+    let count = text.chars().count();
+    if !(min..=max).contains(&count) {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must be {min} to {max} characters long; got {count}."),
+        ));
+    }
+    Ok(())
+}
+
+/// Control characters (Cc), bidirectional controls and noncharacters.
+fn is_refused_char(c: char) -> bool {
+    let code = c as u32;
+    c.is_control()
+        || matches!(code, 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
+        || (0xFDD0..=0xFDEF).contains(&code)
+        || code & 0xFFFE == 0xFFFE
+}
+
+/// Trims surrounding Unicode white space (White_Space: includes U+00A0 and U+3000).
+fn trim(text: &str) -> &str {
+    text.trim_matches(char::is_whitespace)
+}
+
+fn wrong_type(field: &'static str, expected: &str, value: &Value) -> ApiError {
+    ApiError::invalid(
+        field,
+        format!("{field} must be {expected}; got {}.", describe(value)),
+    )
+}
+
+/// Names a JSON value's type for messages, without echoing long content.
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) if s.chars().count() <= 40 => format!("the string {s:?}"),
+        Value::String(s) => format!("a string of {} characters", s.chars().count()),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_assigned_codes_are_recognized() {
+        for code in ["AA", "QM", "QZ", "XA", "XK", "XX", "ZZ"] {
+            assert!(is_user_assigned(code), "{code}");
+        }
+        for code in ["QL", "CN", "ZW", "ZA"] {
+            assert!(!is_user_assigned(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn trim_removes_unicode_spaces() {
+        assert_eq!(trim("\u{3000}\u{a0} 阿里云 \t\n"), "阿里云");
+    }
+
+    #[test]
+    fn refused_characters() {
+        for c in [
+            '\u{0}',
+            '\u{7}',
+            '\u{7f}',
+            '\u{85}',
+            '\u{202e}',
+            '\u{2066}',
+            '\u{fdd0}',
+            '\u{fffe}',
+            '\u{10ffff}',
+        ] {
+            assert!(is_refused_char(c), "U+{:04X}", c as u32);
+        }
+        for c in ['a', '阿', '\u{200d}', '\u{200c}', '\u{1f600}', ' '] {
+            assert!(!is_refused_char(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn country_list_has_only_official_codes() {
+        let codes = country_codes();
+        assert_eq!(codes.len(), 249);
+        assert!(codes.iter().any(|(code, _)| *code == "CN"));
+        assert!(!codes.iter().any(|(code, _)| is_user_assigned(code)));
+    }
+}
