@@ -122,6 +122,10 @@ impl PendingRoot {
     pub fn request_id(&self) -> &str {
         &self.request_id
     }
+    /// The ClientToken the call carries, if any.
+    pub fn client_token(&self) -> Option<&str> {
+        self.request.client_token.as_deref()
+    }
 }
 
 #[derive(Debug)]

@@ -33,6 +33,8 @@ pub mod error;
 pub mod keys;
 pub mod profile;
 pub mod request;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
 pub use account::{Account, AccountOptions, CreateRootCaResponse, PendingRoot, Prepared};
 pub use action::{Action, Failure, dispatch};

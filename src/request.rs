@@ -212,7 +212,8 @@ impl<'a> Params<'a> {
     pub(crate) fn required_integer(&self, field: &'static str) -> Result<u64, ApiError> {
         match self.present(field) {
             None => Err(ApiError::Missing { field }),
-            Some(Value::String(text)) if text.is_empty() => Err(ApiError::Missing { field }),
+            // Blank is absent, as for text fields; " 10" is still refused below.
+            Some(Value::String(text)) if trim(text).is_empty() => Err(ApiError::Missing { field }),
             Some(value) => integer(field, value),
         }
     }
@@ -221,6 +222,8 @@ impl<'a> Params<'a> {
     fn tags(&self, field: &'static str) -> Result<BTreeMap<String, String>, ApiError> {
         let items = match self.present(field) {
             None => return Ok(BTreeMap::new()),
+            // For an optional field an empty string also means absent.
+            Some(Value::String(text)) if trim(text).is_empty() => return Ok(BTreeMap::new()),
             Some(Value::Array(items)) => items,
             Some(other) => return Err(wrong_type(field, "an array of {Key, Value}", other)),
         };
@@ -271,6 +274,15 @@ fn check_near_misses(map: &Map<String, Value>, known: &[&'static str]) -> Result
 /// One tag, numbered from 1 as the cloud's flattened `Tags.N.Key` parameters are.
 fn tag(field: &'static str, number: usize, item: &Value) -> Result<(String, String), ApiError> {
     let at = format!("{field}.{number}");
+    if !item.is_object() {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "{at} must be an object {{Key, Value}}; got {}.",
+                describe(item)
+            ),
+        ));
+    }
     let params = match Params::new(item, &["Key", "Value"]) {
         Ok(params) => params,
         Err(ApiError::InvalidParameter { message, .. }) => {
@@ -467,6 +479,52 @@ pub fn country_codes() -> Vec<(&'static str, &'static str)> {
         .collect();
     codes.sort_unstable();
     codes
+}
+
+/// Parses the options of a new account: `{ Instances?: { RSA?, ECC?, SM2? },
+/// RateLimitPerSecond? }`, each count a whole number. `null` or absent means all off.
+///
+/// # Errors
+///
+/// `InvalidParameter.<Field>` for a value that is not a whole number in range or an unknown
+/// key family.
+pub fn account_options(value: &Value) -> Result<crate::account::AccountOptions, ApiError> {
+    use crate::algorithm::KeyFamily;
+    let mut options = crate::account::AccountOptions::default();
+    if value.is_null() {
+        return Ok(options);
+    }
+    let params = Params::new(value, &["Instances", "RateLimitPerSecond"])?;
+    if let Some(limit) = params.present("RateLimitPerSecond") {
+        let limit = integer("RateLimitPerSecond", limit)?;
+        let limit = u32::try_from(limit).ok().filter(|n| *n >= 1).ok_or_else(|| {
+            ApiError::invalid("RateLimitPerSecond", "RateLimitPerSecond must be at least 1.")
+        })?;
+        options.rate_limit_per_second = Some(limit);
+    }
+    if let Some(instances) = params.present("Instances") {
+        let Value::Object(map) = instances else {
+            return Err(wrong_type("Instances", "an object such as { RSA: 1 }", instances));
+        };
+        let mut counts = BTreeMap::new();
+        for (name, count) in map {
+            let family = [KeyFamily::Rsa, KeyFamily::Ecc, KeyFamily::Sm2]
+                .into_iter()
+                .find(|family| family.name() == name)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "Instances",
+                        format!("Instances keys must be RSA, ECC or SM2; got {name:?}."),
+                    )
+                })?;
+            let count = u32::try_from(integer("Instances", count)?).map_err(|_| {
+                ApiError::invalid("Instances", "Instances counts must be below 2^32.")
+            })?;
+            counts.insert(family, count);
+        }
+        options.instances = Some(counts);
+    }
+    Ok(options)
 }
 
 /// Checks text that was already trimmed: allowed characters and a length in characters.

@@ -1,0 +1,672 @@
+//! The JavaScript API: the only module that touches `wasm-bindgen` and `js-sys`.
+//!
+//! It converts untrusted JavaScript values into the core's JSON parameters, runs the core's
+//! dispatcher on an account, and turns results and errors back into JavaScript. Every export
+//! returns a `Promise`; every failure is a rejection with an `Error` shaped like the official
+//! Alibaba Cloud SDK's (`ClientError`, `ThrottlingError`, `ServerError`).
+//!
+//! Work runs inside a `Promise` executor or a `then` callback, never in a bare microtask, so
+//! even a panic that slipped through (turned into a thrown `Error` by the panic hook) becomes a
+//! rejection of that call's Promise rather than an uncaught exception.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use serde_json::{Map, Number, Value};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::account::{Account, AccountOptions, Prepared};
+use crate::action::{self, Failure};
+use crate::algorithm::{Algorithm, KeyFamily};
+use crate::env::{Clock, OsEntropy, UnixMillis};
+use crate::error::{ApiError, ErrorKind};
+use crate::keys::CaKey;
+use crate::request::{self, CreateRootCaRequest};
+
+/// Longest JavaScript string accepted anywhere in a request, in UTF-16 code units. Longer ones
+/// are refused before they are copied into WebAssembly memory.
+const MAX_JS_STRING: u32 = 256 * 1024;
+/// Deepest nesting of arrays and objects accepted in a request.
+const MAX_DEPTH: usize = 4;
+/// Most elements accepted in one array of a request.
+const MAX_ARRAY: u32 = 1000;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = include_str!("../pkg-template/types.d.ts");
+
+#[wasm_bindgen(inline_js = "
+export class ClientError extends Error {
+  constructor(body, statusCode) { super(''); init(this, 'ClientError', body, statusCode); }
+}
+export class ThrottlingError extends Error {
+  constructor(body, statusCode) { super(''); init(this, 'ThrottlingError', body, statusCode); }
+}
+export class ServerError extends Error {
+  constructor(body, statusCode) { super(''); init(this, 'ServerError', body, statusCode); }
+}
+function init(error, name, body, statusCode) {
+  Object.defineProperty(error, 'name', { value: name, enumerable: false, configurable: true, writable: true });
+  error.code = body.Code;
+  error.statusCode = statusCode;
+  error.requestId = body.RequestId;
+  error.data = body;
+  error.message = `${body.Code}: code: ${statusCode}, ${body.Message} request id: ${body.RequestId}`;
+}
+export function errorClasses() { return { ClientError, ThrottlingError, ServerError }; }
+")]
+extern "C" {
+    type ClientError;
+    #[wasm_bindgen(constructor)]
+    fn new(body: &JsValue, status: u16) -> ClientError;
+    type ThrottlingError;
+    #[wasm_bindgen(constructor)]
+    fn new(body: &JsValue, status: u16) -> ThrottlingError;
+    type ServerError;
+    #[wasm_bindgen(constructor)]
+    fn new(body: &JsValue, status: u16) -> ServerError;
+    #[wasm_bindgen(js_name = errorClasses)]
+    fn error_classes_js() -> Object;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.keys`, catching what a Proxy's `ownKeys` trap throws.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn object_keys(value: &JsValue) -> Result<Array, JsValue>;
+    /// `Array.isArray`, catching what a revoked Proxy throws.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+}
+
+/// The error classes, for `instanceof` checks: `{ ClientError, ThrottlingError, ServerError }`.
+#[wasm_bindgen(js_name = errorClasses, unchecked_return_type = "ErrorClasses")]
+pub fn error_classes() -> Object {
+    error_classes_js()
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        // Throwing here unwinds to the Promise executor or `then` callback that called into
+        // Rust, which turns it into a rejection; without this the module would trap with an
+        // unreadable "unreachable" error.
+        wasm_bindgen::throw_str(&format!("private-ca panicked: {info}"));
+    }));
+}
+
+thread_local! {
+    static DEFAULT_CA: PrivateCa = PrivateCa::with_options(AccountOptions::default());
+}
+
+/// `Date.now()`: wasm32 has no system clock.
+struct JsClock;
+
+impl Clock for JsClock {
+    fn now(&self) -> UnixMillis {
+        js_sys::Date::now() as UnixMillis
+    }
+}
+
+/// An isolated account of CAs with its own emulated cloud rules.
+#[wasm_bindgen]
+pub struct PrivateCa {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    account: RefCell<Account>,
+    /// Promises of calls still waiting for a WebCrypto key, by ClientToken.
+    in_flight: RefCell<HashMap<String, Promise>>,
+}
+
+#[wasm_bindgen]
+impl PrivateCa {
+    /// A new, empty account. `options.Instances` emulates purchased root CA instances per key
+    /// family (`{ RSA: 1 }`); `options.RateLimitPerSecond` emulates the cloud's rate limit (10).
+    /// Both are off by default.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "PrivateCaOptions")] options: JsValue,
+    ) -> Result<PrivateCa, JsValue> {
+        let options = to_json(&options, "options", 0)
+            .and_then(|value| request::account_options(&value))
+            .map_err(|error| js_error(&error, ""))?;
+        Ok(Self::with_options(options))
+    }
+
+    /// Creates a root CA certificate, as the cloud's `CreateRootCACertificate` does.
+    #[wasm_bindgen(
+        js_name = createRootCACertificate,
+        unchecked_return_type = "Promise<CreateRootCACertificateResponse>"
+    )]
+    pub fn create_root_ca_certificate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateRootCACertificateRequest")] request: JsValue,
+    ) -> Promise {
+        create_root(self.inner.clone(), request)
+    }
+
+    /// Exports a CA's private key as PKCS#8 PEM: encrypted with `Passphrase`, or plain only
+    /// with `Plain: true`. The key then lives in JavaScript memory too.
+    #[wasm_bindgen(
+        js_name = exportCAPrivateKey,
+        unchecked_return_type = "Promise<ExportCAPrivateKeyResponse>"
+    )]
+    pub fn export_ca_private_key(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ExportCAPrivateKeyRequest")] request: JsValue,
+    ) -> Promise {
+        run_action(self.inner.clone(), "ExportCAPrivateKey", request)
+    }
+
+    /// Imports a CA certificate and its PKCS#8 private key; resolves to its Identifier.
+    #[wasm_bindgen(
+        js_name = importCACertificate,
+        unchecked_return_type = "Promise<ImportCACertificateResponse>"
+    )]
+    pub fn import_ca_certificate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ImportCACertificateRequest")] request: JsValue,
+    ) -> Promise {
+        run_action(self.inner.clone(), "ImportCACertificate", request)
+    }
+
+    /// Removes a CA from this account and wipes its private key.
+    #[wasm_bindgen(
+        js_name = removeCACertificate,
+        unchecked_return_type = "Promise<RemoveCACertificateResponse>"
+    )]
+    pub fn remove_ca_certificate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RemoveCACertificateRequest")] request: JsValue,
+    ) -> Promise {
+        run_action(self.inner.clone(), "RemoveCACertificate", request)
+    }
+
+    /// Calls any action by its API name with its request object.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Record<string, unknown>>")]
+    pub fn call(&self, action: JsValue, request: JsValue) -> Promise {
+        let Some(action) = action.as_string() else {
+            let error = ApiError::UnsupportedAction {
+                action: "(not a string)".into(),
+            };
+            return Promise::reject(&js_error(&error, ""));
+        };
+        if action == "CreateRootCACertificate" {
+            return create_root(self.inner.clone(), request);
+        }
+        run_action(self.inner.clone(), &action, request)
+    }
+
+    /// The CAs this account holds: Identifier, CommonName, Algorithm and creation time.
+    #[wasm_bindgen(
+        js_name = listCACertificates,
+        unchecked_return_type = "Promise<CACertificateSummary[]>"
+    )]
+    pub fn list_ca_certificates(&self) -> Promise {
+        let inner = self.inner.clone();
+        settle(move || {
+            let account = inner.borrow()?;
+            let list: Vec<Value> = account
+                .cas()
+                .map(|ca| {
+                    serde_json::json!({
+                        "Identifier": ca.identifier(),
+                        "Algorithm": ca.algorithm().name(),
+                        "CreatedAt": ca.created_at(),
+                        "Certificate": ca.certificate().pem(),
+                    })
+                })
+                .collect();
+            Ok(Value::Array(list))
+        })
+    }
+}
+
+impl PrivateCa {
+    fn with_options(options: AccountOptions) -> Self {
+        let account = Account::new(options, Box::new(JsClock), Box::new(OsEntropy));
+        Self {
+            inner: Rc::new(Inner {
+                account: RefCell::new(account),
+                in_flight: RefCell::new(HashMap::new()),
+            }),
+        }
+    }
+}
+
+impl Inner {
+    /// The account. Calls never overlap inside Rust, so it is only ever busy when an earlier
+    /// call panicked while holding it; the account is then unusable and says so.
+    fn borrow(&self) -> Result<std::cell::RefMut<'_, Account>, Failure> {
+        self.account.try_borrow_mut().map_err(|_| {
+            failure(ApiError::internal(
+                "this account is unusable after an earlier call panicked; create a new PrivateCa",
+            ))
+        })
+    }
+}
+
+/// Creates a root CA on the module's default account.
+#[wasm_bindgen(
+    js_name = createRootCACertificate,
+    unchecked_return_type = "Promise<CreateRootCACertificateResponse>"
+)]
+pub fn default_create_root_ca_certificate(
+    #[wasm_bindgen(unchecked_param_type = "CreateRootCACertificateRequest")] request: JsValue,
+) -> Promise {
+    DEFAULT_CA.with(|ca| ca.create_root_ca_certificate(request))
+}
+
+/// Exports a private key from the module's default account.
+#[wasm_bindgen(
+    js_name = exportCAPrivateKey,
+    unchecked_return_type = "Promise<ExportCAPrivateKeyResponse>"
+)]
+pub fn default_export_ca_private_key(
+    #[wasm_bindgen(unchecked_param_type = "ExportCAPrivateKeyRequest")] request: JsValue,
+) -> Promise {
+    DEFAULT_CA.with(|ca| ca.export_ca_private_key(request))
+}
+
+/// Imports a CA into the module's default account.
+#[wasm_bindgen(
+    js_name = importCACertificate,
+    unchecked_return_type = "Promise<ImportCACertificateResponse>"
+)]
+pub fn default_import_ca_certificate(
+    #[wasm_bindgen(unchecked_param_type = "ImportCACertificateRequest")] request: JsValue,
+) -> Promise {
+    DEFAULT_CA.with(|ca| ca.import_ca_certificate(request))
+}
+
+/// Removes a CA from the module's default account.
+#[wasm_bindgen(
+    js_name = removeCACertificate,
+    unchecked_return_type = "Promise<RemoveCACertificateResponse>"
+)]
+pub fn default_remove_ca_certificate(
+    #[wasm_bindgen(unchecked_param_type = "RemoveCACertificateRequest")] request: JsValue,
+) -> Promise {
+    DEFAULT_CA.with(|ca| ca.remove_ca_certificate(request))
+}
+
+/// Every officially assigned ISO 3166-1 alpha-2 code with its English name, sorted by code.
+#[wasm_bindgen(js_name = countryCodes, unchecked_return_type = "CountryCode[]")]
+pub fn country_codes() -> Array {
+    request::country_codes()
+        .into_iter()
+        .map(|(code, name)| {
+            let entry = Object::new();
+            set(&entry, "Code", &code.into());
+            set(&entry, "Name", &name.into());
+            JsValue::from(entry)
+        })
+        .collect()
+}
+
+/// Checks a `CreateRootCACertificate` request without creating anything. Resolves to
+/// `undefined`, or rejects with the same error the call would.
+#[wasm_bindgen(
+    js_name = validateRootCACertificateRequest,
+    unchecked_return_type = "Promise<void>"
+)]
+pub fn validate_root_request(
+    #[wasm_bindgen(unchecked_param_type = "CreateRootCACertificateRequest")] request: JsValue,
+) -> Promise {
+    settle(move || {
+        let value = to_json(&request, "request", 0).map_err(failure)?;
+        CreateRootCaRequest::from_json(&value).map_err(failure)?;
+        Ok(Value::Null)
+    })
+}
+
+/// A failure before a RequestId was made.
+fn failure(error: ApiError) -> Failure {
+    Failure {
+        request_id: String::new(),
+        error,
+    }
+}
+
+/// Runs `work` inside a Promise executor: its result resolves, its error (or a panic) rejects.
+fn settle(work: impl FnOnce() -> Result<Value, Failure> + 'static) -> Promise {
+    let mut work = Some(work);
+    Promise::new(&mut |resolve: Function, reject: Function| {
+        let Some(work) = work.take() else { return };
+        finish(work(), &resolve, &reject);
+    })
+}
+
+fn finish(result: Result<Value, Failure>, resolve: &Function, reject: &Function) {
+    // Calling resolve or reject cannot throw.
+    let _ = match result {
+        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &to_js(&value)),
+        Err(failure) => reject.call1(&JsValue::UNDEFINED, &js_error(&failure.error, &failure.request_id)),
+    };
+}
+
+fn run_action(inner: Rc<Inner>, action: &str, request: JsValue) -> Promise {
+    let action = action.to_owned();
+    settle(move || {
+        let params = to_json(&request, "request", 0).map_err(failure)?;
+        let mut account = inner.borrow()?;
+        let result = action::dispatch(&mut account, &action, &params);
+        // The response may hold an exported private key: wipe the Rust copy once sent.
+        result.map(|value| {
+            let value = Zeroizing::new(value.to_string());
+            serde_json::from_str(&value).unwrap_or(Value::Null)
+        })
+    })
+}
+
+/// `CreateRootCACertificate`, with RSA keys from WebCrypto where it exists.
+fn create_root(inner: Rc<Inner>, request: JsValue) -> Promise {
+    let prepared = (|| {
+        let mut account = inner.borrow()?;
+        let request_id = account.new_request_id().map_err(failure)?;
+        let with_id = |error| Failure {
+            request_id: request_id.clone(),
+            error,
+        };
+        let params = to_json(&request, "request", 0).map_err(with_id)?;
+        account.prepare_root(&params, request_id.clone()).map_err(with_id)
+    })();
+    let pending = match prepared {
+        Err(failure) => return Promise::reject(&js_error(&failure.error, &failure.request_id)),
+        Ok(Prepared::Replay(response)) => {
+            return Promise::resolve(&to_js(&serde_json::json!(response)));
+        }
+        Ok(Prepared::InProgress { client_token }) => return follow(inner, client_token),
+        Ok(Prepared::Issue(pending)) => pending,
+    };
+    let algorithm = pending.algorithm();
+    let web_key = match algorithm.family() {
+        KeyFamily::Rsa => webcrypto_rsa_key(algorithm),
+        KeyFamily::Ecc | KeyFamily::Sm2 => None,
+    };
+    let Some(web_key) = web_key else {
+        // Elliptic curves (milliseconds) and RSA without WebCrypto: make the key here.
+        return settle(move || {
+            let mut account = inner.borrow()?;
+            let request_id = pending.request_id().to_owned();
+            let key = account.generate_key(pending.algorithm());
+            let response = account
+                .complete_root(pending, key)
+                .map_err(|error| Failure { request_id, error })?;
+            Ok(serde_json::json!(response))
+        });
+    };
+    let token = pending.client_token().map(str::to_owned);
+    let pending = Rc::new(RefCell::new(Some(pending)));
+    let on_key = {
+        let (inner, pending) = (inner.clone(), pending.clone());
+        Closure::once_into_js(move |pkcs8: JsValue| complete_with(&inner, &pending, Some(pkcs8)))
+    };
+    let on_error = {
+        let (inner, pending) = (inner.clone(), pending.clone());
+        // WebCrypto refused (an unusual platform): fall back to the Rust generator.
+        Closure::once_into_js(move |_: JsValue| complete_with(&inner, &pending, None))
+    };
+    let promise = then(&web_key, &on_key, Some(&on_error));
+    if let Some(token) = token {
+        inner.in_flight.borrow_mut().insert(token.clone(), promise.clone());
+        let forget = {
+            let inner = inner.clone();
+            Closure::once_into_js(move |_: JsValue| {
+                inner.in_flight.borrow_mut().remove(&token);
+            })
+        };
+        return call_promise_method(&promise, "finally", &forget, None);
+    }
+    promise
+}
+
+/// Finishes a root CA once WebCrypto answered. Returns the response, or throws the error,
+/// which rejects the promise chain.
+fn complete_with(
+    inner: &Inner,
+    pending: &RefCell<Option<crate::account::PendingRoot>>,
+    pkcs8: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let Some(pending) = pending.borrow_mut().take() else {
+        return Err(js_error(&ApiError::internal("the call completed twice"), ""));
+    };
+    let request_id = pending.request_id().to_owned();
+    let result = (|| {
+        let mut account = inner.borrow()?;
+        let key = match pkcs8 {
+            Some(pkcs8) => key_from_webcrypto(&pkcs8, pending.algorithm()),
+            None => account.generate_key(pending.algorithm()),
+        };
+        account.complete_root(pending, key).map_err(|error| Failure {
+            request_id: request_id.clone(),
+            error,
+        })
+    })();
+    match result {
+        Ok(response) => Ok(to_js(&serde_json::json!(response))),
+        Err(failure) => Err(js_error(&failure.error, &failure.request_id)),
+    }
+}
+
+/// A repeat of a call that is still waiting: the first call's result, with a new RequestId.
+fn follow(inner: Rc<Inner>, client_token: String) -> Promise {
+    let first = inner.in_flight.borrow().get(&client_token).cloned();
+    let Some(first) = first else {
+        let error = ApiError::internal("a call with this ClientToken is still in progress");
+        return Promise::reject(&js_error(&error, ""));
+    };
+    let on_done = Closure::once_into_js(move |_: JsValue| -> Result<JsValue, JsValue> {
+        let result = (|| {
+            let mut account = inner.borrow()?;
+            let request_id = account.new_request_id().map_err(failure)?;
+            account
+                .replay(&client_token, request_id)
+                .ok_or_else(|| failure(ApiError::internal("the first call's CA is gone")))
+        })();
+        match result {
+            Ok(response) => Ok(to_js(&serde_json::json!(response))),
+            Err(failure) => Err(js_error(&failure.error, &failure.request_id)),
+        }
+    });
+    then(&first, &on_done, None)
+}
+
+/// Starts RSA key generation in WebCrypto and resolves to the PKCS#8 `ArrayBuffer`, or
+/// `None` where WebCrypto is missing (non-secure browser origins).
+fn webcrypto_rsa_key(algorithm: Algorithm) -> Option<Promise> {
+    let subtle = Reflect::get(&js_sys::global(), &"crypto".into())
+        .and_then(|crypto| Reflect::get(&crypto, &"subtle".into()))
+        .ok()
+        .filter(|subtle| subtle.is_object())?;
+    let generate = Reflect::get(&subtle, &"generateKey".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    let params = Object::new();
+    set(&params, "name", &"RSASSA-PKCS1-v1_5".into());
+    set(&params, "modulusLength", &algorithm.key_bits().into());
+    set(&params, "publicExponent", &Uint8Array::from(&[1u8, 0, 1][..]).into());
+    set(&params, "hash", &"SHA-256".into());
+    let usages = Array::of2(&"sign".into(), &"verify".into());
+    let key_pair = generate
+        .call3(&subtle, &params, &JsValue::TRUE, &usages)
+        .ok()?
+        .dyn_into::<Promise>()
+        .ok()?;
+    let export = Closure::once_into_js(move |pair: JsValue| -> Result<JsValue, JsValue> {
+        let private = Reflect::get(&pair, &"privateKey".into())?;
+        let export = Reflect::get(&subtle, &"exportKey".into())?.dyn_into::<Function>()?;
+        export.call2(&subtle, &"pkcs8".into(), &private)
+    });
+    Some(then(&key_pair, &export, None))
+}
+
+/// Reads WebCrypto's PKCS#8 export and wipes the JavaScript buffer it came in.
+fn key_from_webcrypto(pkcs8: &JsValue, algorithm: Algorithm) -> Result<CaKey, ApiError> {
+    let bytes = Uint8Array::new(pkcs8);
+    let der = Zeroizing::new(bytes.to_vec());
+    bytes.fill(0, 0, bytes.length());
+    let key = CaKey::from_pkcs8_der("PrivateKey", &der)
+        .map_err(|_| ApiError::internal("WebCrypto returned an unreadable RSA key"))?;
+    if key.algorithm() != algorithm {
+        return Err(ApiError::internal("WebCrypto returned a key of the wrong size"));
+    }
+    Ok(key)
+}
+
+/// Converts an untrusted JavaScript value into JSON, refusing what JSON cannot hold.
+///
+/// `field` names the top-level field being converted, for error messages.
+fn to_json(value: &JsValue, field: &str, depth: usize) -> Result<Value, ApiError> {
+    let field_name = if depth == 0 { None } else { Some(field) };
+    let refuse = |what: &str| match field_name {
+        Some(name) => ApiError::invalid(static_field(name), format!("{name} {what}.")),
+        None => ApiError::InvalidParameter {
+            field: None,
+            message: format!("The {field} {what}."),
+        },
+    };
+    if value.is_undefined() || value.is_null() {
+        return Ok(Value::Null);
+    }
+    if let Some(flag) = value.as_bool() {
+        return Ok(Value::Bool(flag));
+    }
+    if let Some(number) = value.as_f64() {
+        return Number::from_f64(number)
+            .map(Value::Number)
+            .ok_or_else(|| refuse("must be a finite number"));
+    }
+    if value.is_string() {
+        let text: &js_sys::JsString = value.unchecked_ref();
+        if text.length() > MAX_JS_STRING {
+            return Err(refuse(&format!("is too long ({} UTF-16 code units)", text.length())));
+        }
+        if !text.is_valid_utf16() {
+            return Err(refuse("contains an unpaired UTF-16 surrogate"));
+        }
+        return Ok(Value::String(String::from(text)));
+    }
+    if value.is_bigint() {
+        return Err(refuse("must not be a BigInt; use a number or a decimal string"));
+    }
+    if value.is_symbol() {
+        return Err(refuse("must not be a Symbol"));
+    }
+    if value.is_function() {
+        return Err(refuse("must not be a function"));
+    }
+    if depth >= MAX_DEPTH {
+        return Err(refuse("is nested too deeply"));
+    }
+    let unreadable = |_| refuse("could not be read (a getter or Proxy trap threw)");
+    if is_array(value).map_err(unreadable)? {
+        let length = Reflect::get(value, &"length".into())
+            .map_err(unreadable)?
+            .as_f64()
+            .unwrap_or(0.0);
+        if length > f64::from(MAX_ARRAY) {
+            return Err(refuse(&format!("has too many elements ({length})")));
+        }
+        let mut items = Vec::new();
+        for index in 0..length as u32 {
+            let item = Reflect::get_u32(value, index).map_err(unreadable)?;
+            items.push(to_json(&item, field, depth + 1)?);
+        }
+        return Ok(Value::Array(items));
+    }
+    let keys = object_keys(value).map_err(unreadable)?;
+    if keys.length() > MAX_ARRAY {
+        return Err(refuse("has too many fields"));
+    }
+    let mut map = Map::new();
+    for key in keys.iter() {
+        let Some(name) = key.as_string() else { continue };
+        let item = Reflect::get(value, &key).map_err(unreadable)?;
+        let child = if depth == 0 { name.as_str() } else { field };
+        map.insert(name.clone(), to_json(&item, child, depth + 1)?);
+    }
+    Ok(Value::Object(map))
+}
+
+/// Error fields are `&'static str` in the core; map a JavaScript field name onto the known
+/// one it names, or onto a generic label.
+fn static_field(name: &str) -> &'static str {
+    const KNOWN: [&str; 17] = [
+        "CommonName",
+        "OrganizationUnit",
+        "Organization",
+        "Locality",
+        "State",
+        "CountryCode",
+        "Algorithm",
+        "Years",
+        "ClientToken",
+        "Tags",
+        "ResourceGroupId",
+        "Identifier",
+        "Passphrase",
+        "Plain",
+        "Certificate",
+        "PrivateKey",
+        "Instances",
+    ];
+    KNOWN
+        .iter()
+        .find(|known| **known == name)
+        .copied()
+        .unwrap_or("Field")
+}
+
+/// `promise.then(on_ok, on_error)`.
+fn then(promise: &Promise, on_ok: &JsValue, on_error: Option<&JsValue>) -> Promise {
+    call_promise_method(promise, "then", on_ok, on_error)
+}
+
+fn call_promise_method(
+    promise: &Promise,
+    method: &str,
+    first: &JsValue,
+    second: Option<&JsValue>,
+) -> Promise {
+    let result = Reflect::get(promise, &method.into())
+        .and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from))
+        .and_then(|f| f.call2(promise, first, second.unwrap_or(&JsValue::UNDEFINED)))
+        .and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from));
+    // A native Promise always has callable then/finally returning a Promise.
+    result.unwrap_or_else(|error| Promise::reject(&error))
+}
+
+fn to_js(value: &Value) -> JsValue {
+    // serde_json always produces valid JSON, which JSON.parse always accepts.
+    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) {
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(object, &key.into(), value);
+}
+
+/// Builds the SDK-shaped error: `ClientError`, `ThrottlingError` or `ServerError`.
+fn js_error(error: &ApiError, request_id: &str) -> JsValue {
+    let body = to_js(&serde_json::json!(error.to_body(request_id)));
+    let status = error.status();
+    match error.kind() {
+        ErrorKind::Client => ClientError::new(&body, status).into(),
+        ErrorKind::Throttling => ThrottlingError::new(&body, status).into(),
+        ErrorKind::Server => ServerError::new(&body, status).into(),
+    }
+}
+
+/// Makes the panic hook fire, so tests can prove a panic becomes a rejection.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __panicForTest, skip_typescript)]
+pub fn panic_for_test() -> Promise {
+    settle(|| panic!("deliberate panic for the panic-hook test"))
+}
