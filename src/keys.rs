@@ -382,6 +382,7 @@ impl Drop for Sm2Key {
 mod tests {
     use super::*;
     use crate::env::OsEntropy;
+    use der::Encode;
 
     #[test]
     fn debug_hides_the_key() {

@@ -419,7 +419,8 @@ fn resource_group_id(field: &'static str, id: String) -> Result<String, ApiError
         return Err(ApiError::invalid(
             field,
             format!(
-                "{field} must be \"rg-\" followed by 1 to 61 lower-case letters or digits; got {id:?}."
+                "{field} must be \"rg-\" followed by 1 to 61 lower-case letters or digits; got {}.",
+                quote(&id)
             ),
         ));
     }
@@ -451,7 +452,8 @@ pub(crate) fn country_code(field: &'static str, code: &str) -> Result<&'static s
     match isocountry::CountryCode::for_alpha2(&upper) {
         Ok(country) => Ok(country.alpha2()),
         Err(_) => Err(refuse(format!(
-            "must be an officially assigned ISO 3166-1 alpha-2 code, such as CN; got {code:?}."
+            "must be an officially assigned ISO 3166-1 alpha-2 code, such as CN; got {}.",
+            quote(code)
         ))),
     }
 }
@@ -497,14 +499,24 @@ pub fn account_options(value: &Value) -> Result<crate::account::AccountOptions, 
     let params = Params::new(value, &["Instances", "RateLimitPerSecond"])?;
     if let Some(limit) = params.present("RateLimitPerSecond") {
         let limit = integer("RateLimitPerSecond", limit)?;
-        let limit = u32::try_from(limit).ok().filter(|n| *n >= 1).ok_or_else(|| {
-            ApiError::invalid("RateLimitPerSecond", "RateLimitPerSecond must be at least 1.")
-        })?;
+        let limit = u32::try_from(limit)
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "RateLimitPerSecond",
+                    "RateLimitPerSecond must be at least 1.",
+                )
+            })?;
         options.rate_limit_per_second = Some(limit);
     }
     if let Some(instances) = params.present("Instances") {
         let Value::Object(map) = instances else {
-            return Err(wrong_type("Instances", "an object such as { RSA: 1 }", instances));
+            return Err(wrong_type(
+                "Instances",
+                "an object such as { RSA: 1 }",
+                instances,
+            ));
         };
         let mut counts = BTreeMap::new();
         for (name, count) in map {
@@ -569,6 +581,17 @@ fn wrong_type(field: &'static str, expected: &str, value: &Value) -> ApiError {
         field,
         format!("{field} must be {expected}; got {}.", describe(value)),
     )
+}
+
+/// Quotes a text for a message, or gives only its length when it is long (over 100
+/// characters), so that a message never grows with the input.
+fn quote(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= 100 {
+        format!("{text:?}")
+    } else {
+        format!("a string of {count} characters")
+    }
 }
 
 /// Names a JSON value's type for messages, without echoing long content.
