@@ -15,7 +15,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const PEERS = ['ours', 'peculiar-x509', 'forge-pure', 'forge-native', 'openssl', 'sm-crypto'];
 const ITERATIONS = { RSA_4096: 3, RSA_2048: 10 }; // every other algorithm: 50
 const DEFAULT_ITERATIONS = 50;
-const BASELINE_ITERATIONS = 30;
 const FULL_FACTOR = 10;
 const WARM_UP_BELOW_MS = 1000; // a slower cell's check run is its warm-up
 
@@ -30,6 +29,9 @@ const { values: opts } = parseArgs({
   },
 });
 
+for (const [flag, value] of [['iterations', opts.iterations], ['budget', opts.budget]]) {
+  if (value !== undefined && !(Number(value) > 0)) throw new Error(`--${flag} wants a positive number, got ${value}`);
+}
 const factor = opts.full ? FULL_FACTOR : 1;
 const budgetMs = Number(opts.budget) * 1000 * factor;
 const algorithms = opts.algorithms ? opts.algorithms.split(',').map((a) => a.trim()) : ALGORITHMS;
@@ -112,27 +114,45 @@ async function check(cell) {
   }
 }
 
-async function time(run, iterations) {
+// Runs `run` up to `iterations` times, or until the runs have taken the cell budget (at least once).
+// `before`, when given, is timed just before each run (not counted in the budget): OpenSSL's process start,
+// measured interleaved with its own cell so that a change in machine load hits both alike.
+async function time(run, iterations, before) {
   const samples = [];
+  const beforeSamples = [];
   let spent = 0;
   while (samples.length < iterations && (samples.length === 0 || spent < budgetMs)) {
+    if (before) {
+      const t0 = now();
+      await before();
+      beforeSamples.push(now() - t0);
+    }
     const t0 = now();
     await run();
     const t = now() - t0;
     samples.push(t);
     spent += t;
   }
-  return samples;
+  return { samples, beforeSamples };
 }
 
 async function measure(cell) {
   const { peer, algorithm, mode } = cell;
+  const processStart = peer.module.processStart; // only the OpenSSL peer has one
+  let samples;
+  let beforeSamples = [];
   if (cell.checkMs >= budgetMs) {
-    cell.result = stats([cell.checkMs]);
+    samples = [cell.checkMs];
     cell.note = 'one run: the check run, already over the cell budget';
   } else {
     if (cell.checkMs < WARM_UP_BELOW_MS) await cell.run();
-    cell.result = stats(await time(cell.run, iterationsFor(algorithm)));
+    ({ samples, beforeSamples } = await time(cell.run, iterationsFor(algorithm), processStart));
+  }
+  if (processStart && !beforeSamples.length) beforeSamples = (await time(processStart, 5)).samples;
+  cell.result = stats(samples);
+  if (processStart) {
+    cell.processStart = beforeSamples;
+    cell.perOp = cell.result.median - stats(beforeSamples).median;
   }
   log(`${algorithm.padEnd(8)} ${mode.padEnd(6)} ${peer.name.padEnd(34)} n=${String(cell.result.n).padEnd(4)} median ${ms(cell.result.median)} ms`);
 }
@@ -162,7 +182,7 @@ function environment(openssl) {
   ].join('\n');
 }
 
-function cellRow(cell, perOpBaseline) {
+function cellRow(cell) {
   const head = `| ${cell.algorithm} | ${cell.peer.name} |`;
   if (!cell.result) {
     const why = {
@@ -174,14 +194,15 @@ function cellRow(cell, perOpBaseline) {
   }
   const r = cell.result;
   const rows = [`${head} ${r.n} | ${ms(r.median)} | ${ms(r.min)} | ${ms(r.max)} |${cell.note ? ` ${cell.note}` : ''}`];
-  if (cell.peer.id === 'openssl' && perOpBaseline) {
-    const b = perOpBaseline.median;
-    rows.push(`| ${cell.algorithm} | openssl CLI, per-op (minus process start) | ${r.n} | ${ms(r.median - b)} | ${ms(r.min - b)} | ${ms(r.max - b)} |`);
+  if (cell.processStart) {
+    const b = stats(cell.processStart).median;
+    rows.push(`| ${cell.algorithm} | openssl CLI, per-op (minus process start ${ms(b)} ms) | ${r.n} | ` +
+      `${ms(cell.perOp)} | ${ms(r.min - b)} | ${ms(r.max - b)} |`);
   }
   return rows;
 }
 
-function summary(cells, mode, baseline) {
+function summary(cells, mode) {
   const rows = [];
   for (const algorithm of algorithms) {
     const here = cells.filter((c) => c.algorithm === algorithm && c.mode === mode);
@@ -189,8 +210,7 @@ function summary(cells, mode, baseline) {
     const ours = here.find((c) => c.peer.id === 'ours')?.result;
     const others = here.filter((c) => c.peer.id !== 'ours' && c.result);
     const fastest = others.sort((a, b) => a.result.median - b.result.median)[0];
-    const openssl = here.find((c) => c.peer.id === 'openssl')?.result;
-    const perOp = openssl && baseline ? openssl.median - baseline.median : undefined;
+    const perOp = here.find((c) => c.peer.id === 'openssl')?.perOp;
     rows.push(`| ${algorithm} | ${ms(ours?.median)} | ${fastest ? `${fastest.peer.name} ${ms(fastest.result.median)}` : '—'} | ` +
       `${ratio(ours?.median, fastest?.result.median)} | ${ms(perOp)} | ${ratio(ours?.median, perOp)} |`);
   }
@@ -201,15 +221,17 @@ function summary(cells, mode, baseline) {
   ].join('\n');
 }
 
-function report(peers, cells, baseline) {
+function report(peers, cells) {
   const openssl = peers.find((p) => p.id === 'openssl');
   const table = (mode) => [
     '| Algorithm | Peer | n | median ms | min ms | max ms |',
     '|---|---|---:|---:|---:|---:|',
-    ...cells.filter((c) => c.mode === mode).flatMap((c) => cellRow(c, baseline)),
+    ...cells.filter((c) => c.mode === mode).flatMap(cellRow),
   ].join('\n');
   const ours = peers.find((p) => p.id === 'ours');
   const hasPregen = cells.some((c) => c.mode === 'pregen');
+  const starts = cells.flatMap((c) => c.processStart ?? []);
+  const baseline = starts.length ? stats(starts) : undefined;
   return [
     '# private-ca benchmark: key pair + self-signed root CA certificate, PEM',
     '',
@@ -219,10 +241,11 @@ function report(peers, cells, baseline) {
     '## Key generation + certificate',
     '',
     baseline ? `OpenSSL process start (\`openssl version\`, n=${baseline.n}): median ${ms(baseline.median)} ms, ` +
-      `min ${ms(baseline.min)}, max ${ms(baseline.max)}. Per-op rows subtract that median.\n` : '',
+      `min ${ms(baseline.min)}, max ${ms(baseline.max)}, timed just before each \`openssl req\`; ` +
+      'each per-op row subtracts the median of its own cell\'s process starts.\n' : '',
     table('keygen'),
     '',
-    summary(cells, 'keygen', baseline),
+    summary(cells, 'keygen'),
     ...(hasPregen ? [
       '',
       '## Pre-generated RSA key (build + sign + encode only)',
@@ -231,13 +254,13 @@ function report(peers, cells, baseline) {
       '',
       table('pregen'),
       '',
-      summary(cells, 'pregen', baseline),
+      summary(cells, 'pregen'),
     ] : []),
     '',
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n');
 }
 
-function chart(cells, baseline) {
+function chart(cells) {
   const groups = algorithms.map((algorithm) => ({
     label: algorithm,
     bars: cells.filter((c) => c.algorithm === algorithm).flatMap((c) => {
@@ -246,9 +269,8 @@ function chart(cells, baseline) {
       const kind = c.peer.id === 'ours' ? 'ours' : 'peer';
       if (!c.result) return [{ label, kind, pregen, note: c.status }];
       const bars = [{ label, ms: c.result.median, kind, pregen }];
-      if (c.peer.id === 'openssl' && baseline) {
-        const perOp = c.result.median - baseline.median;
-        bars.push({ label: `openssl per-op${pregen ? ' (pre-generated key)' : ''}`, ms: perOp, kind: 'derived', pregen });
+      if (c.perOp !== undefined) {
+        bars.push({ label: `openssl per-op${pregen ? ' (pre-generated key)' : ''}`, ms: c.perOp, kind: 'derived', pregen });
       }
       return bars;
     }),
@@ -266,17 +288,12 @@ const todo = cells.filter((c) => !c.status);
 log(`checking ${todo.length} cells once before timing…`);
 for (const cell of todo) await check(cell);
 
-const openssl = peers.find((p) => p.id === 'openssl');
-let baseline;
-if (!openssl.unavailable) {
-  await openssl.module.baseline();
-  baseline = stats(await time(openssl.module.baseline, BASELINE_ITERATIONS * factor));
-  log(`openssl process start: median ${ms(baseline.median)} ms`);
-}
 for (const cell of todo.filter((c) => !c.status)) await measure(cell);
 
-const markdown = report(peers, cells, baseline);
+for (const peer of peers) await peer.module.teardown?.();
+
+const markdown = report(peers, cells);
 process.stdout.write(markdown);
 writeFileSync(opts.out, markdown);
-writeFileSync(opts.chart, chart(cells, baseline));
+writeFileSync(opts.chart, chart(cells));
 log(`\nwrote ${relative(process.cwd(), opts.out)} and ${relative(process.cwd(), opts.chart)} in ${((now() - started) / 1000).toFixed(0)} s`);

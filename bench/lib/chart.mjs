@@ -11,7 +11,8 @@ function formatTime(ms) {
 }
 
 export function barChart(groups, { title = '' } = {}) {
-  const values = groups.flatMap((g) => g.bars.map((b) => b.ms)).filter((v) => v > 0);
+  // The axis spans the measured bars; a derived bar (a difference, possibly tiny) does not stretch it.
+  const values = groups.flatMap((g) => g.bars.filter((b) => b.kind !== 'derived').map((b) => b.ms)).filter((v) => v > 0);
   if (!values.length) return '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="40"><text x="10" y="25">no data</text></svg>\n';
   const lo = Math.floor(Math.log10(Math.min(...values)));
   const hi = Math.ceil(Math.log10(Math.max(...values)));

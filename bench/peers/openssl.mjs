@@ -1,7 +1,8 @@
 // The OpenSSL 3 command line: one `openssl req -x509` process per certificate.
-// The runner also times `openssl version` (export `baseline`) and reports per-op = median(req) - median(version).
+// The runner times `processStart` (`openssl version`) just before each run and reports
+// per-op = median(req) - median(version) for each cell.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALGORITHMS, CURVES, RSA_ALGORITHMS, RSA_BITS, SM2_SIGNER_ID, SUBJECT_SLASHED, validity } from '../lib/profile.mjs';
@@ -33,10 +34,14 @@ export async function setup() {
   openssl(['version']);
 }
 
+export async function teardown() {
+  rmSync(dir, { recursive: true, force: true });
+}
+
 export const version = () => openssl(['version']).trim();
 
 // Process start and exit, nothing else.
-export async function baseline() {
+export async function processStart() {
   openssl(['version']);
 }
 
