@@ -52,6 +52,18 @@ export interface CreateRootCACertificateResponse {
   CertificateChain: string;
 }
 
+/** Options of createRootCACertificate. */
+export interface CreateOptions {
+  /** Plain PKCS#8 PEM of the request's algorithm (from generatePrivateKey), used instead of a fresh key. */
+  PrivateKey?: string;
+}
+
+/** A freshly generated private key, as plain PKCS#8 PEM. */
+export interface GeneratePrivateKeyResponse {
+  Algorithm: Algorithm;
+  PrivateKey: string;
+}
+
 /** Export a CA's private key, encrypted with a passphrase or, explicitly, in plain. */
 export type ExportCAPrivateKeyRequest =
   | { Identifier: string; Passphrase: string; Plain?: false }

@@ -219,7 +219,7 @@ fn read_ca_certificate(pem: &str) -> Result<Certificate, ApiError> {
     Ok(certificate)
 }
 
-fn read_private_key(pem: &str, passphrase: Option<&str>) -> Result<CaKey, ApiError> {
+pub(crate) fn read_private_key(pem: &str, passphrase: Option<&str>) -> Result<CaKey, ApiError> {
     let unreadable = || {
         ApiError::invalid(
             "PrivateKey",

@@ -24,7 +24,7 @@ use crate::action::{self, Failure};
 use crate::algorithm::{Algorithm, KeyFamily};
 use crate::env::{Clock, OsEntropy, UnixMillis};
 use crate::error::{ApiError, ErrorKind};
-use crate::keys::CaKey;
+use crate::keys::{CaKey, KeyProtection};
 use crate::request::{self, CreateRootCaRequest};
 
 /// Longest JavaScript string accepted anywhere in a request, in UTF-16 code units. Longer ones
@@ -130,7 +130,7 @@ impl PrivateCa {
     /// Both are off by default.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "PrivateCaOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "PrivateCaOptions")] options: JsValue,
     ) -> Result<PrivateCa, JsValue> {
         let options = to_json(&options, "options", 0)
             .and_then(|value| request::account_options(&value))
@@ -143,11 +143,15 @@ impl PrivateCa {
         js_name = createRootCACertificate,
         unchecked_return_type = "Promise<CreateRootCACertificateResponse>"
     )]
+    ///
+    /// `options.PrivateKey` (plain PKCS#8 PEM of the request's algorithm, e.g. from
+    /// `generatePrivateKey` in a Web Worker) is used instead of a fresh key.
     pub fn create_root_ca_certificate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateRootCACertificateRequest")] request: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CreateOptions")] options: JsValue,
     ) -> Promise {
-        create_root(self.inner.clone(), request)
+        create_root(self.inner.clone(), request, options)
     }
 
     /// Exports a CA's private key as PKCS#8 PEM: encrypted with `Passphrase`, or plain only
@@ -197,7 +201,7 @@ impl PrivateCa {
             return Promise::reject(&js_error(&error, ""));
         };
         if action == "CreateRootCACertificate" {
-            return create_root(self.inner.clone(), request);
+            return create_root(self.inner.clone(), request, JsValue::UNDEFINED);
         }
         run_action(self.inner.clone(), &action, request)
     }
@@ -258,8 +262,55 @@ impl Inner {
 )]
 pub fn default_create_root_ca_certificate(
     #[wasm_bindgen(unchecked_param_type = "CreateRootCACertificateRequest")] request: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CreateOptions")] options: JsValue,
 ) -> Promise {
-    DEFAULT_CA.with(|ca| ca.create_root_ca_certificate(request))
+    DEFAULT_CA.with(|ca| ca.create_root_ca_certificate(request, options))
+}
+
+/// Generates a private key for an algorithm and hands it out as plain PKCS#8 PEM, so that a
+/// Web Worker can make the key while the page keeps the account: pass it to
+/// `createRootCACertificate(request, { PrivateKey })`. RSA keys come from WebCrypto where it
+/// exists. The key then lives in JavaScript memory: treat it as a secret.
+#[wasm_bindgen(
+    js_name = generatePrivateKey,
+    unchecked_return_type = "Promise<GeneratePrivateKeyResponse>"
+)]
+pub fn generate_private_key(
+    #[wasm_bindgen(unchecked_param_type = "Algorithm")] algorithm: JsValue,
+) -> Promise {
+    let parsed = to_json(&algorithm, "Algorithm", 1).and_then(|value| match value {
+        Value::String(name) => Algorithm::parse("Algorithm", &name),
+        other => Err(ApiError::invalid(
+            "Algorithm",
+            format!("Algorithm must be a string; got {other}."),
+        )),
+    });
+    let algorithm = match parsed {
+        Ok(algorithm) => algorithm,
+        Err(error) => return Promise::reject(&js_error(&error, "")),
+    };
+    let export = move |key: Result<CaKey, ApiError>| -> Result<Value, Failure> {
+        let key = key.map_err(failure)?;
+        let pem = key
+            .export_pkcs8_pem(KeyProtection::Plain, &mut OsEntropy)
+            .map_err(failure)?;
+        Ok(serde_json::json!({ "Algorithm": algorithm.name(), "PrivateKey": pem.as_str() }))
+    };
+    let web_key = match algorithm.family() {
+        KeyFamily::Rsa => webcrypto_rsa_key(algorithm),
+        KeyFamily::Ecc | KeyFamily::Sm2 => None,
+    };
+    match web_key {
+        None => settle(move || export(CaKey::generate(algorithm, &mut OsEntropy))),
+        Some(web_key) => {
+            let on_key = Closure::once_into_js(move |pkcs8: JsValue| -> Result<JsValue, JsValue> {
+                export(key_from_webcrypto(&pkcs8, algorithm))
+                    .map(|value| to_js(&value))
+                    .map_err(|failure| js_error(&failure.error, ""))
+            });
+            then(&web_key, &on_key, None)
+        }
+    }
 }
 
 /// Exports a private key from the module's default account.
@@ -346,7 +397,10 @@ fn finish(result: Result<Value, Failure>, resolve: &Function, reject: &Function)
     // Calling resolve or reject cannot throw.
     let _ = match result {
         Ok(value) => resolve.call1(&JsValue::UNDEFINED, &to_js(&value)),
-        Err(failure) => reject.call1(&JsValue::UNDEFINED, &js_error(&failure.error, &failure.request_id)),
+        Err(failure) => reject.call1(
+            &JsValue::UNDEFINED,
+            &js_error(&failure.error, &failure.request_id),
+        ),
     };
 }
 
@@ -365,7 +419,8 @@ fn run_action(inner: Rc<Inner>, action: &str, request: JsValue) -> Promise {
 }
 
 /// `CreateRootCACertificate`, with RSA keys from WebCrypto where it exists.
-fn create_root(inner: Rc<Inner>, request: JsValue) -> Promise {
+fn create_root(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Promise {
+    let mut given_key = None;
     let prepared = (|| {
         let mut account = inner.borrow()?;
         let request_id = account.new_request_id().map_err(failure)?;
@@ -374,7 +429,10 @@ fn create_root(inner: Rc<Inner>, request: JsValue) -> Promise {
             error,
         };
         let params = to_json(&request, "request", 0).map_err(with_id)?;
-        account.prepare_root(&params, request_id.clone()).map_err(with_id)
+        given_key = key_option(&options).map_err(with_id)?;
+        account
+            .prepare_root(&params, request_id.clone())
+            .map_err(with_id)
     })();
     let pending = match prepared {
         Err(failure) => return Promise::reject(&js_error(&failure.error, &failure.request_id)),
@@ -384,6 +442,28 @@ fn create_root(inner: Rc<Inner>, request: JsValue) -> Promise {
         Ok(Prepared::InProgress { client_token }) => return follow(inner, client_token),
         Ok(Prepared::Issue(pending)) => pending,
     };
+    if let Some(key) = given_key {
+        return settle(move || {
+            let mut account = inner.borrow()?;
+            let request_id = pending.request_id().to_owned();
+            let key = if key.algorithm() == pending.algorithm() {
+                Ok(key)
+            } else {
+                Err(ApiError::invalid(
+                    "PrivateKey",
+                    format!(
+                        "PrivateKey is a {} key, but the request's Algorithm is {}.",
+                        key.algorithm(),
+                        pending.algorithm()
+                    ),
+                ))
+            };
+            let response = account
+                .complete_root(pending, key)
+                .map_err(|error| Failure { request_id, error })?;
+            Ok(serde_json::json!(response))
+        });
+    }
     let algorithm = pending.algorithm();
     let web_key = match algorithm.family() {
         KeyFamily::Rsa => webcrypto_rsa_key(algorithm),
@@ -414,7 +494,10 @@ fn create_root(inner: Rc<Inner>, request: JsValue) -> Promise {
     };
     let promise = then(&web_key, &on_key, Some(&on_error));
     if let Some(token) = token {
-        inner.in_flight.borrow_mut().insert(token.clone(), promise.clone());
+        inner
+            .in_flight
+            .borrow_mut()
+            .insert(token.clone(), promise.clone());
         let forget = {
             let inner = inner.clone();
             Closure::once_into_js(move |_: JsValue| {
@@ -434,7 +517,10 @@ fn complete_with(
     pkcs8: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let Some(pending) = pending.borrow_mut().take() else {
-        return Err(js_error(&ApiError::internal("the call completed twice"), ""));
+        return Err(js_error(
+            &ApiError::internal("the call completed twice"),
+            "",
+        ));
     };
     let request_id = pending.request_id().to_owned();
     let result = (|| {
@@ -443,15 +529,33 @@ fn complete_with(
             Some(pkcs8) => key_from_webcrypto(&pkcs8, pending.algorithm()),
             None => account.generate_key(pending.algorithm()),
         };
-        account.complete_root(pending, key).map_err(|error| Failure {
-            request_id: request_id.clone(),
-            error,
-        })
+        account
+            .complete_root(pending, key)
+            .map_err(|error| Failure {
+                request_id: request_id.clone(),
+                error,
+            })
     })();
     match result {
         Ok(response) => Ok(to_js(&serde_json::json!(response))),
         Err(failure) => Err(js_error(&failure.error, &failure.request_id)),
     }
+}
+
+/// Reads `options.PrivateKey` of `createRootCACertificate`, if given.
+fn key_option(options: &JsValue) -> Result<Option<CaKey>, ApiError> {
+    let value = to_json(options, "options", 0)?;
+    let Some(pem) = value.get("PrivateKey").filter(|pem| !pem.is_null()) else {
+        return Ok(None);
+    };
+    let Value::String(pem) = pem else {
+        return Err(ApiError::invalid(
+            "PrivateKey",
+            "PrivateKey must be a PEM string.",
+        ));
+    };
+    let pem = Zeroizing::new(pem.clone());
+    action::read_private_key(&pem, None).map(Some)
 }
 
 /// A repeat of a call that is still waiting: the first call's result, with a new RequestId.
@@ -491,7 +595,11 @@ fn webcrypto_rsa_key(algorithm: Algorithm) -> Option<Promise> {
     let params = Object::new();
     set(&params, "name", &"RSASSA-PKCS1-v1_5".into());
     set(&params, "modulusLength", &algorithm.key_bits().into());
-    set(&params, "publicExponent", &Uint8Array::from(&[1u8, 0, 1][..]).into());
+    set(
+        &params,
+        "publicExponent",
+        &Uint8Array::from(&[1u8, 0, 1][..]).into(),
+    );
     set(&params, "hash", &"SHA-256".into());
     let usages = Array::of2(&"sign".into(), &"verify".into());
     let key_pair = generate
@@ -515,7 +623,9 @@ fn key_from_webcrypto(pkcs8: &JsValue, algorithm: Algorithm) -> Result<CaKey, Ap
     let key = CaKey::from_pkcs8_der("PrivateKey", &der)
         .map_err(|_| ApiError::internal("WebCrypto returned an unreadable RSA key"))?;
     if key.algorithm() != algorithm {
-        return Err(ApiError::internal("WebCrypto returned a key of the wrong size"));
+        return Err(ApiError::internal(
+            "WebCrypto returned a key of the wrong size",
+        ));
     }
     Ok(key)
 }
@@ -546,7 +656,10 @@ fn to_json(value: &JsValue, field: &str, depth: usize) -> Result<Value, ApiError
     if value.is_string() {
         let text: &js_sys::JsString = value.unchecked_ref();
         if text.length() > MAX_JS_STRING {
-            return Err(refuse(&format!("is too long ({} UTF-16 code units)", text.length())));
+            return Err(refuse(&format!(
+                "is too long ({} UTF-16 code units)",
+                text.length()
+            )));
         }
         if !text.is_valid_utf16() {
             return Err(refuse("contains an unpaired UTF-16 surrogate"));
@@ -554,7 +667,9 @@ fn to_json(value: &JsValue, field: &str, depth: usize) -> Result<Value, ApiError
         return Ok(Value::String(String::from(text)));
     }
     if value.is_bigint() {
-        return Err(refuse("must not be a BigInt; use a number or a decimal string"));
+        return Err(refuse(
+            "must not be a BigInt; use a number or a decimal string",
+        ));
     }
     if value.is_symbol() {
         return Err(refuse("must not be a Symbol"));
@@ -587,7 +702,9 @@ fn to_json(value: &JsValue, field: &str, depth: usize) -> Result<Value, ApiError
     }
     let mut map = Map::new();
     for key in keys.iter() {
-        let Some(name) = key.as_string() else { continue };
+        let Some(name) = key.as_string() else {
+            continue;
+        };
         let item = Reflect::get(value, &key).map_err(unreadable)?;
         let child = if depth == 0 { name.as_str() } else { field };
         map.insert(name.clone(), to_json(&item, child, depth + 1)?);
@@ -636,9 +753,9 @@ fn call_promise_method(
     second: Option<&JsValue>,
 ) -> Promise {
     let result = Reflect::get(promise, &method.into())
-        .and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from))
+        .and_then(|f| f.dyn_into::<Function>())
         .and_then(|f| f.call2(promise, first, second.unwrap_or(&JsValue::UNDEFINED)))
-        .and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from));
+        .and_then(|p| p.dyn_into::<Promise>());
     // A native Promise always has callable then/finally returning a Promise.
     result.unwrap_or_else(|error| Promise::reject(&error))
 }
