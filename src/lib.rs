@@ -34,7 +34,7 @@ pub mod keys;
 pub mod profile;
 pub mod request;
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use account::{Account, AccountOptions, CreateRootCaResponse, PendingRoot, Prepared};
 pub use action::{Action, Failure, dispatch};

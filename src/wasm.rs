@@ -88,14 +88,18 @@ pub fn error_classes() -> Object {
     error_classes_js()
 }
 
-#[wasm_bindgen(start)]
-fn start() {
-    std::panic::set_hook(Box::new(|info| {
-        // Throwing here unwinds to the Promise executor or `then` callback that called into
-        // Rust, which turns it into a rejection; without this the module would trap with an
-        // unreadable "unreachable" error.
-        wasm_bindgen::throw_str(&format!("private-ca panicked: {info}"));
-    }));
+/// Installs, once, a panic hook that turns a panic into a thrown JavaScript `Error`.
+///
+/// Throwing unwinds to the Promise executor or `then` callback that called into Rust, which
+/// turns it into a rejection of that call; without the hook the module would trap with an
+/// unreadable "unreachable" error.
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            wasm_bindgen::throw_str(&format!("private-ca panicked: {info}"));
+        }));
+    });
 }
 
 thread_local! {
@@ -278,6 +282,10 @@ pub fn default_create_root_ca_certificate(
 pub fn generate_private_key(
     #[wasm_bindgen(unchecked_param_type = "Algorithm")] algorithm: JsValue,
 ) -> Promise {
+    guarded(move || generate_private_key_now(algorithm))
+}
+
+fn generate_private_key_now(algorithm: JsValue) -> Promise {
     let parsed = to_json(&algorithm, "Algorithm", 1).and_then(|value| match value {
         Value::String(name) => Algorithm::parse("Algorithm", &name),
         other => Err(ApiError::invalid(
@@ -386,6 +394,7 @@ fn failure(error: ApiError) -> Failure {
 
 /// Runs `work` inside a Promise executor: its result resolves, its error (or a panic) rejects.
 fn settle(work: impl FnOnce() -> Result<Value, Failure> + 'static) -> Promise {
+    install_panic_hook();
     let mut work = Some(work);
     Promise::new(&mut |resolve: Function, reject: Function| {
         let Some(work) = work.take() else { return };
@@ -420,6 +429,22 @@ fn run_action(inner: Rc<Inner>, action: &str, request: JsValue) -> Promise {
 
 /// `CreateRootCACertificate`, with RSA keys from WebCrypto where it exists.
 fn create_root(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Promise {
+    guarded(move || create_root_now(inner, request, options))
+}
+
+/// Runs `start` inside a Promise executor and adopts the Promise it returns, so that even a
+/// panic in its synchronous part rejects instead of throwing at the caller.
+fn guarded(start: impl FnOnce() -> Promise + 'static) -> Promise {
+    install_panic_hook();
+    let mut start = Some(start);
+    Promise::new(&mut |resolve: Function, _reject: Function| {
+        let Some(start) = start.take() else { return };
+        // Resolving with a Promise adopts its outcome; resolve itself cannot throw.
+        let _ = resolve.call1(&JsValue::UNDEFINED, &start());
+    })
+}
+
+fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Promise {
     let mut given_key = None;
     let prepared = (|| {
         let mut account = inner.borrow()?;

@@ -1,0 +1,332 @@
+//! The exported JavaScript API, run as WebAssembly in Node.js (`wasm-pack test --node`) and in
+//! headless Chromium (`wasm-pack test --headless --chrome`).
+//!
+//! Certificates are checked with the platform's WebCrypto (`crypto.subtle.verify`), a verifier
+//! we did not write, for RSA and ECDSA; SM2 with the `sm2` crate over the TBS bytes.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use der::{Decode, Encode};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use private_ca::wasm::{
+    PrivateCa, default_create_root_ca_certificate as create, generate_private_key,
+    validate_root_request,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+use x509_cert::Certificate;
+
+fn request(algorithm: &str) -> JsValue {
+    json(&format!(
+        r#"{{"CommonName":"阿里云 Root","OrganizationUnit":"Security","Organization":"Aliyun",
+        "Locality":"Hangzhou","State":"Zhejiang","CountryCode":"cn","Algorithm":"{algorithm}",
+        "Years":"10"}}"#
+    ))
+}
+
+fn json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap()
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap()
+}
+
+fn text(value: &JsValue, key: &str) -> String {
+    get(value, key).as_string().unwrap_or_default()
+}
+
+async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise).await
+}
+
+fn pem_to_der(pem: &str) -> Vec<u8> {
+    let (label, der) = der::pem::decode_vec(pem.as_bytes()).unwrap();
+    assert_eq!(label, "CERTIFICATE");
+    der
+}
+
+/// Verifies a certificate's signature with WebCrypto, importing its SubjectPublicKeyInfo.
+async fn webcrypto_verifies(certificate: &Certificate) -> bool {
+    let spki = certificate
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .unwrap();
+    let tbs = certificate.tbs_certificate().to_der().unwrap();
+    let signature = certificate.signature().raw_bytes().to_vec();
+    let (import_algorithm, verify_algorithm, signature) = match certificate
+        .tbs_certificate()
+        .subject_public_key_info()
+        .algorithm
+        .parameters
+        .as_ref()
+        .ok_or(())
+        .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().map_err(|_| ()))
+    {
+        Err(_) => (
+            json(r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-256"}"#),
+            json(r#"{"name":"RSASSA-PKCS1-v1_5"}"#),
+            signature,
+        ),
+        Ok(curve) => {
+            let (name, size) = match curve.to_string().as_str() {
+                "1.2.840.10045.3.1.7" => ("P-256", 32),
+                "1.3.132.0.34" => ("P-384", 48),
+                _ => ("P-521", 66),
+            };
+            // WebCrypto takes ECDSA signatures as fixed-size r || s, not DER.
+            let parsed = ecdsa_der_to_raw(&signature, size);
+            (
+                json(&format!(r#"{{"name":"ECDSA","namedCurve":"{name}"}}"#)),
+                json(r#"{"name":"ECDSA","hash":"SHA-256"}"#),
+                parsed,
+            )
+        }
+    };
+    let subtle = get(&get(&js_sys::global(), "crypto"), "subtle");
+    let import: js_sys::Function = get(&subtle, "importKey").dyn_into().unwrap();
+    let usages = Array::of1(&"verify".into());
+    let key = import
+        .apply(
+            &subtle,
+            &Array::of5(
+                &"spki".into(),
+                &Uint8Array::from(&spki[..]),
+                &import_algorithm,
+                &JsValue::FALSE,
+                &usages,
+            ),
+        )
+        .unwrap();
+    let key = JsFuture::from(key.dyn_into::<Promise>().unwrap())
+        .await
+        .unwrap();
+    let verify: js_sys::Function = get(&subtle, "verify").dyn_into().unwrap();
+    let result = verify
+        .apply(
+            &subtle,
+            &Array::of4(
+                &verify_algorithm,
+                &key,
+                &Uint8Array::from(&signature[..]),
+                &Uint8Array::from(&tbs[..]),
+            ),
+        )
+        .unwrap();
+    JsFuture::from(result.dyn_into::<Promise>().unwrap())
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap()
+}
+
+fn ecdsa_der_to_raw(der: &[u8], size: usize) -> Vec<u8> {
+    #[derive(der::Sequence)]
+    struct EcdsaSig<'a> {
+        r: der::asn1::UintRef<'a>,
+        s: der::asn1::UintRef<'a>,
+    }
+    let sig = EcdsaSig::from_der(der).unwrap();
+    let mut out = vec![0u8; size * 2];
+    let (r, s) = (sig.r.as_bytes(), sig.s.as_bytes());
+    out[size - r.len()..size].copy_from_slice(r);
+    out[2 * size - s.len()..].copy_from_slice(s);
+    out
+}
+
+async fn check_algorithm(algorithm: &str, signature_oid: &str) {
+    let response = settle(create(request(algorithm), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let identifier = text(&response, "Identifier");
+    assert_eq!(identifier.len(), 32);
+    assert!(
+        identifier
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+    let pem = text(&response, "Certificate");
+    assert!(!pem.ends_with('\n'));
+    assert_eq!(text(&response, "CertificateChain"), format!("{pem}\n"));
+    let certificate = Certificate::from_der(&pem_to_der(&pem)).unwrap();
+    let tbs = certificate.tbs_certificate();
+    assert_eq!(tbs.issuer(), tbs.subject());
+    assert_eq!(
+        tbs.subject().to_string(),
+        "CN=阿里云 Root,OU=Security,O=Aliyun,L=Hangzhou,ST=Zhejiang,C=CN"
+    );
+    assert_eq!(
+        certificate.signature_algorithm().oid.to_string(),
+        signature_oid
+    );
+    if algorithm == "SM2_256" {
+        use signature::Verifier;
+        let point = tbs.subject_public_key_info().subject_public_key.raw_bytes();
+        let key = sm2::dsa::VerifyingKey::from_sec1_bytes("1234567812345678", point).unwrap();
+        let signature = sm2::dsa::Signature::from_der(certificate.signature().raw_bytes()).unwrap();
+        key.verify(&tbs.to_der().unwrap(), &signature).unwrap();
+    } else {
+        assert!(webcrypto_verifies(&certificate).await, "{algorithm}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn rsa_roots_verify_with_webcrypto() {
+    for algorithm in ["RSA_1024", "RSA_2048", "RSA_4096"] {
+        check_algorithm(algorithm, "1.2.840.113549.1.1.11").await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn ecc_roots_verify_with_webcrypto() {
+    for algorithm in ["ECC_256", "ECC_384", "ECC_512"] {
+        check_algorithm(algorithm, "1.2.840.10045.4.3.2").await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn sm2_root_verifies_with_the_standard_signer_id() {
+    check_algorithm("SM2_256", "1.2.156.10197.1.501").await;
+}
+
+#[wasm_bindgen_test]
+async fn errors_are_sdk_shaped_rejections() {
+    let bad = json(
+        r#"{"CommonName":"x","OrganizationUnit":"y","Organization":"z","Locality":"l","State":"s","Years":11}"#,
+    );
+    let error = settle(create(bad, JsValue::UNDEFINED)).await.unwrap_err();
+    assert!(error.is_instance_of::<js_sys::Error>());
+    assert_eq!(text(&error, "name"), "ClientError");
+    assert_eq!(text(&error, "code"), "InvalidParameter.Years");
+    assert_eq!(get(&error, "statusCode").as_f64(), Some(400.0));
+    let request_id = text(&error, "requestId");
+    assert_eq!(request_id.len(), 36);
+    let data = get(&error, "data");
+    assert_eq!(text(&data, "Code"), "InvalidParameter.Years");
+    assert_eq!(
+        text(&error, "message"),
+        format!(
+            "InvalidParameter.Years: code: 400, {} request id: {request_id}",
+            text(&data, "Message")
+        )
+    );
+    let missing = settle(create(json("{}"), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_eq!(text(&missing, "code"), "MissingCommonName");
+    let not_object = settle(create(JsValue::NULL, JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_eq!(text(&not_object, "code"), "InvalidParameter");
+    let validated = settle(validate_root_request(request("ECC_256")))
+        .await
+        .unwrap();
+    assert!(validated.is_null() || validated.is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn ten_concurrent_calls_with_one_token_make_one_ca() {
+    for algorithm in ["RSA_1024", "ECC_256"] {
+        let ca = PrivateCa::new(JsValue::UNDEFINED).unwrap();
+        let req = request(algorithm);
+        Reflect::set(
+            &req,
+            &"ClientToken".into(),
+            &format!("token-{algorithm}").into(),
+        )
+        .unwrap();
+        let calls: Array = (0..10)
+            .map(|_| ca.create_root_ca_certificate(req.clone(), JsValue::UNDEFINED))
+            .collect();
+        let all = settle(Promise::all(&calls)).await.unwrap();
+        let all: Array = all.dyn_into().unwrap();
+        let identifiers: std::collections::BTreeSet<String> =
+            all.iter().map(|r| text(&r, "Identifier")).collect();
+        let request_ids: std::collections::BTreeSet<String> =
+            all.iter().map(|r| text(&r, "RequestId")).collect();
+        assert_eq!(identifiers.len(), 1, "{algorithm}");
+        assert_eq!(request_ids.len(), 10, "{algorithm}");
+        let list = settle(ca.list_ca_certificates()).await.unwrap();
+        assert_eq!(list.dyn_into::<Array>().unwrap().length(), 1);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn with_one_instance_left_exactly_one_concurrent_call_succeeds() {
+    let ca = PrivateCa::new(json(r#"{"Instances":{"RSA":1}}"#)).unwrap();
+    let calls: Array = (0..4)
+        .map(|_| ca.create_root_ca_certificate(request("RSA_1024"), JsValue::UNDEFINED))
+        .collect();
+    let settled: Array = settle(Promise::all_settled(&calls))
+        .await
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let statuses: Vec<String> = settled.iter().map(|s| text(&s, "status")).collect();
+    assert_eq!(statuses.iter().filter(|s| *s == "fulfilled").count(), 1);
+    for outcome in settled.iter().filter(|s| text(s, "status") == "rejected") {
+        assert_eq!(
+            text(&get(&outcome, "reason"), "code"),
+            "NoAvailableInstance"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn rsa_falls_back_to_rust_without_webcrypto() {
+    let crypto = get(&js_sys::global(), "crypto");
+    let descriptor = Object::new();
+    Reflect::set(&descriptor, &"value".into(), &JsValue::UNDEFINED).unwrap();
+    Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).unwrap();
+    Reflect::define_property(&crypto.clone().into(), &"subtle".into(), &descriptor).unwrap();
+    assert!(get(&crypto, "subtle").is_undefined());
+    let result = settle(create(request("RSA_1024"), JsValue::UNDEFINED)).await;
+    let key = settle(generate_private_key("RSA_1024".into())).await;
+    Reflect::delete_property(&crypto.into(), &"subtle".into()).unwrap();
+    let response = result.unwrap();
+    assert!(text(&response, "Certificate").starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(text(&key.unwrap(), "PrivateKey").starts_with("-----BEGIN PRIVATE KEY-----"));
+}
+
+#[wasm_bindgen_test]
+async fn a_generated_key_can_be_given_to_create() {
+    let ca = PrivateCa::new(JsValue::UNDEFINED).unwrap();
+    let key = settle(generate_private_key("ECC_384".into()))
+        .await
+        .unwrap();
+    let options = Object::new();
+    Reflect::set(&options, &"PrivateKey".into(), &get(&key, "PrivateKey")).unwrap();
+    let response =
+        settle(ca.create_root_ca_certificate(request("ECC_384"), options.clone().into()))
+            .await
+            .unwrap();
+    assert_eq!(text(&response, "Identifier").len(), 32);
+    let mismatch = settle(ca.create_root_ca_certificate(request("ECC_256"), options.into()))
+        .await
+        .unwrap_err();
+    assert_eq!(text(&mismatch, "code"), "InvalidParameter.PrivateKey");
+    let list: Array = settle(ca.list_ca_certificates())
+        .await
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_eq!(list.length(), 1, "a refused call leaves nothing behind");
+}
+
+#[wasm_bindgen_test]
+async fn a_panic_becomes_a_rejection_and_the_module_lives_on() {
+    let error = settle(private_ca::wasm::panic_for_test())
+        .await
+        .unwrap_err();
+    assert!(
+        text(&error, "message").contains("deliberate panic"),
+        "{:?}",
+        error
+    );
+    let response = settle(create(request("ECC_256"), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    assert_eq!(text(&response, "Identifier").len(), 32);
+}
