@@ -3,13 +3,20 @@
 //! `cargo run --release --example create_root [request.json]`; without a file, the documented
 //! example request (RSA_2048, 10 years) is used.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::process::ExitCode;
 
+#[cfg(not(target_arch = "wasm32"))]
 use private_ca::{Account, AccountOptions, dispatch};
 
+#[cfg(not(target_arch = "wasm32"))]
 const EXAMPLE: &str = r#"{"CommonName":"Alibaba","OrganizationUnit":"Security","Organization":"Aliyun",
 "Locality":"Hangzhou","State":"Zhejiang","CountryCode":"CN","Algorithm":"RSA_2048","Years":10}"#;
 
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() -> ExitCode {
     let text = match std::env::args().nth(1) {
         Some(path) => match std::fs::read_to_string(&path) {

@@ -1,7 +1,7 @@
 //! The account: ClientToken idempotency, purchased instances, the rate limit, the response
 //! shape, and key export, import and removal through the dispatcher. Every failed call must
 //! leave the account exactly as it was.
-
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

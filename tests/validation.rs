@@ -1,6 +1,6 @@
 //! Every validation rule of `CreateRootCACertificate` at its boundaries: the error code, and a
 //! message that names the field and the rule.
-
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
