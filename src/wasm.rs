@@ -313,7 +313,7 @@ fn generate_private_key_now(algorithm: JsValue) -> Promise {
         Some(web_key) => {
             let on_key = Closure::once_into_js(move |pkcs8: JsValue| -> Result<JsValue, JsValue> {
                 export(key_from_webcrypto(&pkcs8, algorithm))
-                    .map(|value| to_js(&value))
+                    .map(to_js_wiping)
                     .map_err(|failure| js_error(&failure.error, ""))
             });
             then(&web_key, &on_key, None)
@@ -405,7 +405,7 @@ fn settle(work: impl FnOnce() -> Result<Value, Failure> + 'static) -> Promise {
 fn finish(result: Result<Value, Failure>, resolve: &Function, reject: &Function) {
     // Calling resolve or reject cannot throw.
     let _ = match result {
-        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &to_js(&value)),
+        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &to_js_wiping(value)),
         Err(failure) => reject.call1(
             &JsValue::UNDEFINED,
             &js_error(&failure.error, &failure.request_id),
@@ -416,14 +416,12 @@ fn finish(result: Result<Value, Failure>, resolve: &Function, reject: &Function)
 fn run_action(inner: Rc<Inner>, action: &str, request: JsValue) -> Promise {
     let action = action.to_owned();
     settle(move || {
-        let params = to_json(&request, "request", 0).map_err(failure)?;
+        let mut params = to_json(&request, "request", 0).map_err(failure)?;
         let mut account = inner.borrow()?;
         let result = action::dispatch(&mut account, &action, &params);
-        // The response may hold an exported private key: wipe the Rust copy once sent.
-        result.map(|value| {
-            let value = Zeroizing::new(value.to_string());
-            serde_json::from_str(&value).unwrap_or(Value::Null)
-        })
+        // The request may hold an imported private key or a passphrase.
+        wipe(&mut params);
+        result
     })
 }
 
@@ -569,18 +567,17 @@ fn complete_with(
 
 /// Reads `options.PrivateKey` of `createRootCACertificate`, if given.
 fn key_option(options: &JsValue) -> Result<Option<CaKey>, ApiError> {
-    let value = to_json(options, "options", 0)?;
-    let Some(pem) = value.get("PrivateKey").filter(|pem| !pem.is_null()) else {
-        return Ok(None);
-    };
-    let Value::String(pem) = pem else {
-        return Err(ApiError::invalid(
+    let mut value = to_json(options, "options", 0)?;
+    let key = match value.get("PrivateKey") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(pem)) => action::read_private_key(pem, None).map(Some),
+        Some(_) => Err(ApiError::invalid(
             "PrivateKey",
             "PrivateKey must be a PEM string.",
-        ));
+        )),
     };
-    let pem = Zeroizing::new(pem.clone());
-    action::read_private_key(&pem, None).map(Some)
+    wipe(&mut value);
+    key
 }
 
 /// A repeat of a call that is still waiting: the first call's result, with a new RequestId.
@@ -783,6 +780,49 @@ fn call_promise_method(
         .and_then(|p| p.dyn_into::<Promise>());
     // A native Promise always has callable then/finally returning a Promise.
     result.unwrap_or_else(|error| Promise::reject(&error))
+}
+
+/// Converts a result to JavaScript through a buffer that is wiped afterwards, and wipes the
+/// strings of `value` too: results may hold an exported private key.
+fn to_js_wiping(mut value: Value) -> JsValue {
+    // Room for the whole text up front, so that growing the buffer leaves no copies behind.
+    let mut text = Zeroizing::new(Vec::with_capacity(json_capacity(&value)));
+    let js = match serde_json::to_writer(&mut *text, &value) {
+        Ok(()) => std::str::from_utf8(&text)
+            .ok()
+            .and_then(|text| js_sys::JSON::parse(text).ok())
+            .unwrap_or(JsValue::NULL),
+        Err(_) => JsValue::NULL,
+    };
+    wipe(&mut value);
+    js
+}
+
+/// An upper bound of the JSON text length of `value` (escaping at most doubles a string, but
+/// for control characters, which results do not hold beyond PEM line feeds).
+fn json_capacity(value: &Value) -> usize {
+    match value {
+        Value::String(text) => 2 * text.len() + 2,
+        Value::Array(items) => items.iter().map(json_capacity).sum::<usize>() + items.len() + 2,
+        Value::Object(map) => {
+            map.iter()
+                .map(|(key, item)| 2 * key.len() + 4 + json_capacity(item))
+                .sum::<usize>()
+                + 2
+        }
+        _ => 32,
+    }
+}
+
+/// Overwrites every string in `value` with zeros.
+fn wipe(value: &mut Value) {
+    use zeroize::Zeroize;
+    match value {
+        Value::String(text) => text.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        _ => {}
+    }
 }
 
 fn to_js(value: &Value) -> JsValue {

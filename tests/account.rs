@@ -538,7 +538,7 @@ fn the_response_has_the_documented_shape() {
         let fields: Vec<&String> = response.as_object().unwrap().keys().collect();
         assert_eq!(
             fields,
-            ["Certificate", "CertificateChain", "Identifier", "RequestId"]
+            ["RequestId", "Identifier", "Certificate", "CertificateChain"]
         );
         assert_request_id(text(&response, "RequestId"));
         let identifier = text(&response, "Identifier");
