@@ -210,7 +210,8 @@ impl PrivateCa {
         run_action(self.inner.clone(), &action, request)
     }
 
-    /// The CAs this account holds: Identifier, CommonName, Algorithm and creation time.
+    /// The CAs this account holds, oldest first: Identifier, Algorithm, creation time (Unix
+    /// milliseconds) and the certificate PEM.
     #[wasm_bindgen(
         js_name = listCACertificates,
         unchecked_return_type = "Promise<CACertificateSummary[]>"
@@ -219,8 +220,10 @@ impl PrivateCa {
         let inner = self.inner.clone();
         settle(move || {
             let account = inner.borrow()?;
-            let list: Vec<Value> = account
-                .cas()
+            let mut cas: Vec<_> = account.cas().collect();
+            cas.sort_by_key(|ca| ca.created_at());
+            let list: Vec<Value> = cas
+                .into_iter()
                 .map(|ca| {
                     serde_json::json!({
                         "Identifier": ca.identifier(),
