@@ -95,8 +95,8 @@ impl CaKey {
 
     /// Reads a plain PKCS#8 `PrivateKeyInfo` (DER) of one of the seven algorithms.
     ///
-    /// `algorithm_hint` chooses between algorithms that share a key type; it is ignored for
-    /// RSA, whose size is read from the key.
+    /// The algorithm follows from the key: the RSA modulus size, or the named curve. `field`
+    /// names the request field in errors.
     ///
     /// # Errors
     ///

@@ -81,6 +81,27 @@ const CREATE_ROOT_FIELDS: [&str; 11] = [
     "ResourceGroupId",
 ];
 
+/// Fields of the other actions and of account options.
+const OTHER_FIELDS: [&str; 7] = [
+    "Identifier",
+    "Passphrase",
+    "Plain",
+    "Certificate",
+    "PrivateKey",
+    "Instances",
+    "RateLimitPerSecond",
+];
+
+/// The field of some action that `name` spells exactly, as the `&'static str` errors carry;
+/// `None` for a name no action reads.
+pub fn known_field(name: &str) -> Option<&'static str> {
+    CREATE_ROOT_FIELDS
+        .iter()
+        .chain(OTHER_FIELDS.iter())
+        .find(|field| **field == name)
+        .copied()
+}
+
 impl CreateRootCaRequest {
     /// Parses and validates a request object.
     ///

@@ -737,33 +737,10 @@ fn to_json(value: &JsValue, field: &str, depth: usize) -> Result<Value, ApiError
     Ok(Value::Object(map))
 }
 
-/// Error fields are `&'static str` in the core; map a JavaScript field name onto the known
-/// one it names, or onto a generic label.
+/// Error fields are `&'static str` in the core: the known field a JavaScript name spells, or a
+/// generic label for fields no action reads.
 fn static_field(name: &str) -> &'static str {
-    const KNOWN: [&str; 17] = [
-        "CommonName",
-        "OrganizationUnit",
-        "Organization",
-        "Locality",
-        "State",
-        "CountryCode",
-        "Algorithm",
-        "Years",
-        "ClientToken",
-        "Tags",
-        "ResourceGroupId",
-        "Identifier",
-        "Passphrase",
-        "Plain",
-        "Certificate",
-        "PrivateKey",
-        "Instances",
-    ];
-    KNOWN
-        .iter()
-        .find(|known| **known == name)
-        .copied()
-        .unwrap_or("Field")
+    request::known_field(name).unwrap_or("Field")
 }
 
 /// `promise.then(on_ok, on_error)`.
