@@ -1,9 +1,8 @@
 // Our package, private-ca, loaded from the directory in PRIVATE_CA_PKG (default: <repo>/pkg).
 // setup() throws an error marked `skip` when the package is not there, and the runner goes on without it.
 //
-// Pre-generated key mode is used only if the package exports
-//   createRootCACertificateWithKey(request, privateKeyPkcs8Pem)
-// (same request and response as createRootCACertificate); otherwise it is reported as n/a.
+// Pre-generated key mode passes the key as createRootCACertificate(request, { PrivateKey }),
+// the option the browser console uses for keys made in a Web Worker.
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -48,11 +47,8 @@ export async function setup() {
   if (!holder) throw skip(`${entry} exports no createRootCACertificate (has: ${Object.keys(mod).join(', ')})`);
   createRoot = holder.createRootCACertificate.bind(holder);
   loaded = `${pkg.name}@${pkg.version} from ${entry}`;
-  const keyHolder = find('createRootCACertificateWithKey');
-  if (keyHolder) {
-    createRootWithKey = keyHolder.createRootCACertificateWithKey.bind(keyHolder);
-    pregenAlgorithms = RSA_ALGORITHMS;
-  }
+  createRootWithKey = (request, pem) => createRoot(request, { PrivateKey: pem });
+  pregenAlgorithms = RSA_ALGORITHMS;
 }
 
 // The response may come back as an object or as its JSON text.
