@@ -238,6 +238,7 @@ pub(crate) fn read_private_key(pem: &str, passphrase: Option<&str>) -> Result<Ca
                 )
             })?;
             let encrypted = EncryptedPrivateKeyInfoRef::from_der(&der).map_err(|_| unreadable())?;
+            check_key_derivation(&encrypted.encryption_algorithm)?;
             let plain = encrypted.decrypt(passphrase).map_err(|_| {
                 ApiError::invalid("Passphrase", "Passphrase does not decrypt the PrivateKey.")
             })?;
@@ -245,4 +246,57 @@ pub(crate) fn read_private_key(pem: &str, passphrase: Option<&str>) -> Result<Ca
         }
         _ => Err(unreadable()),
     }
+}
+
+/// Most memory an imported key's scrypt parameters may ask for (128 · r · N bytes): 64 MiB,
+/// twice what OpenSSL and our own export use (N = 2^14, r = 8: 16 MiB).
+pub const MAX_SCRYPT_MEMORY: u64 = 64 << 20;
+/// Most work an imported key's scrypt parameters may ask for (N · r · p).
+pub const MAX_SCRYPT_WORK: u64 = 1 << 20;
+/// Most PBKDF2 iterations an imported key may ask for (OWASP's 2023 advice is 600,000).
+pub const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
+
+/// Refuses key-derivation parameters that would panic in the KDF or cost more memory or time
+/// than any real key file asks for: they come from the file, so from whoever made it.
+fn check_key_derivation(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Result<(), ApiError> {
+    use pkcs8::pkcs5::{EncryptionScheme, pbes2::Kdf};
+    let refuse =
+        |why: String| ApiError::invalid("PrivateKey", format!("PrivateKey's encryption {why}."));
+    let EncryptionScheme::Pbes2(parameters) = scheme else {
+        return Err(refuse("is PBES1, which is not supported; use PBES2".into()));
+    };
+    match &parameters.kdf {
+        Kdf::Pbkdf2(pbkdf2) => {
+            let iterations = pbkdf2.iteration_count;
+            if iterations == 0 || iterations > MAX_PBKDF2_ITERATIONS {
+                return Err(refuse(format!(
+                    "asks for {iterations} PBKDF2 iterations; 1 to {MAX_PBKDF2_ITERATIONS} are accepted"
+                )));
+            }
+        }
+        Kdf::Scrypt(scrypt) => {
+            let n = scrypt.cost_parameter;
+            let (r, p) = (
+                u64::from(scrypt.block_size),
+                u64::from(scrypt.parallelization),
+            );
+            let memory = n.checked_mul(r).and_then(|x| x.checked_mul(128));
+            let work = n.checked_mul(r).and_then(|x| x.checked_mul(p));
+            let fits = n >= 2
+                && n.is_power_of_two()
+                && r >= 1
+                && p >= 1
+                && memory.is_some_and(|m| m <= MAX_SCRYPT_MEMORY)
+                && work.is_some_and(|w| w <= MAX_SCRYPT_WORK);
+            if !fits {
+                return Err(refuse(format!(
+                    "asks for scrypt N = {n}, r = {r}, p = {p}; N must be a power of two, with at \
+                     most {} MiB of memory and N·r·p at most {MAX_SCRYPT_WORK}",
+                    MAX_SCRYPT_MEMORY >> 20
+                )));
+            }
+        }
+        _ => return Err(refuse("uses an unsupported key-derivation function".into())),
+    }
+    Ok(())
 }

@@ -247,8 +247,9 @@ impl Algorithm {
         Err(ApiError::invalid(
             field,
             format!(
-                "{field} must be one of {}; got {value:?}.{hint}",
-                names.join(", ")
+                "{field} must be one of {}; got {}.{hint}",
+                names.join(", "),
+                crate::request::quote(value)
             ),
         ))
     }

@@ -4,6 +4,11 @@
 //! inject fixed ones and the WebAssembly build can supply JavaScript's `Date.now()` (wasm32 has
 //! no system clock). Randomness in production always comes from the operating system or
 //! WebCrypto through `getrandom`.
+//!
+//! In WebAssembly there is a third seam, memory: the module's allocator zeroes every block as
+//! it is freed (`WipingAllocator`, WebAssembly only), so that temporaries holding key material that
+//! dependencies free without wiping (the RSA crate's big integers above all) do not stay
+//! readable in linear memory.
 
 use rand_core::{TryCryptoRng, TryRng};
 
@@ -68,6 +73,50 @@ impl Clock for SystemClock {
         match SystemTime::now().duration_since(UNIX_EPOCH) {
             Ok(elapsed) => i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
             Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// The global allocator of the WebAssembly build: the system allocator (dlmalloc), but every
+/// block is overwritten with zeros before it is freed, and a reallocation moves the contents
+/// to a new block and wipes the old one.
+///
+/// Wiping costs one pass over each freed block, small beside the arithmetic of key generation
+/// and signing. A program that links this crate into its own WebAssembly module and sets
+/// another global allocator gets a link error: wrap that allocator the same way instead.
+#[cfg(target_arch = "wasm32")]
+pub struct WipingAllocator;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: WipingAllocator = WipingAllocator;
+
+#[cfg(target_arch = "wasm32")]
+#[expect(
+    unsafe_code,
+    reason = "a global allocator is an unsafe trait; each method only forwards to System"
+)]
+// SAFETY: every method forwards to `System` with the same arguments, so `System`'s guarantees
+// hold; `dealloc` additionally writes zeros to the `layout.size()` bytes at `ptr`, which the
+// caller guarantees are a live block of that layout that it owns and will not use again.
+// `realloc` is the trait's default (alloc, copy, dealloc), so old blocks go through `dealloc`.
+unsafe impl std::alloc::GlobalAlloc for WipingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc_zeroed`'s contract.
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: `ptr` is a live block of `layout` owned by the caller (the contract of
+        // `dealloc`), so its `layout.size()` bytes may be written before it is handed back.
+        unsafe {
+            zeroize::Zeroize::zeroize(core::slice::from_raw_parts_mut(ptr, layout.size()));
+            std::alloc::System.dealloc(ptr, layout);
         }
     }
 }

@@ -151,7 +151,11 @@ impl fmt::Display for ApiError {
             }
             Self::Throttled => f.write_str("Request was denied due to user flow control."),
             Self::UnsupportedAction { action } => {
-                write!(f, "The action {action:?} is not supported.")
+                write!(
+                    f,
+                    "The action {} is not supported.",
+                    crate::request::quote(action)
+                )
             }
         }
     }

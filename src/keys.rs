@@ -4,6 +4,21 @@
 //! `CaKey { algorithm: .., .. }` without key bytes, wipes its secret on drop, and leaves the
 //! crate only through [`CaKey::export_pkcs8_pem`]. Each algorithm has its own code path, so a
 //! build that uses fewer algorithms carries less code.
+//!
+//! Wiping a key on drop leaves no copy behind only if nothing else copied it, so three more
+//! habits hold here; `tests/wasm_secrets.rs` searches the whole WebAssembly memory for each
+//! key after its CA is removed, and found a copy whenever one of them was missing:
+//!
+//! - Each secret lives in its own heap allocation (the boxes of `Secret`) from the moment it
+//!   is made, so moving a `CaKey` (into the account's map, out of it on removal) copies a
+//!   pointer. A key held by value is copied byte for byte at every move, and only the last
+//!   copy is wiped.
+//! - Every operation on a secret runs in a function that is never inlined, and the stack
+//!   below the public method is overwritten before it returns (`scrub_stack`): the curve
+//!   crates leave scalars on the stack (an SM2 export left the scalar there, big-endian).
+//! - In WebAssembly, freed heap memory is zeroed by the allocator (see `crate::env`), for
+//!   the temporaries that dependencies free without wiping (the RSA crate's big integers left
+//!   a prime behind).
 
 use core::fmt;
 use core::mem::ManuallyDrop;
@@ -47,12 +62,13 @@ pub struct CaKey {
     secret: Secret,
 }
 
+/// The key itself, always behind a `Box`: see the module documentation.
 enum Secret {
     Rsa(Box<RsaPrivateKey>),
-    P256(p256::ecdsa::SigningKey),
-    P384(p384::ecdsa::SigningKey),
-    P521(p521::ecdsa::SigningKey),
-    Sm2(Sm2Key),
+    P256(Box<p256::ecdsa::SigningKey>),
+    P384(Box<p384::ecdsa::SigningKey>),
+    P521(Box<p521::ecdsa::SigningKey>),
+    Sm2(Box<Sm2Key>),
 }
 
 impl fmt::Debug for CaKey {
@@ -70,27 +86,12 @@ impl CaKey {
     ///
     /// `InternalError` when the random number source fails.
     pub fn generate(algorithm: Algorithm, entropy: &mut dyn Entropy) -> Result<Self, ApiError> {
-        let mut rng = EntropyRng(entropy);
-        let failed = "key generation failed";
-        let secret = match algorithm {
-            Algorithm::Rsa1024 | Algorithm::Rsa2048 | Algorithm::Rsa4096 => {
-                let bits = algorithm.key_bits() as usize;
-                Secret::Rsa(Box::new(
-                    RsaPrivateKey::new(&mut rng, bits).map_err(internal(failed))?,
-                ))
-            }
-            Algorithm::Ecc256 => Secret::P256(generate_ec(&mut rng)?),
-            Algorithm::Ecc384 => Secret::P384(generate_ec(&mut rng)?),
-            Algorithm::Ecc512 => Secret::P521(generate_ec(&mut rng)?),
-            Algorithm::Sm2_256 => {
-                let secret =
-                    <sm2::SecretKey as p256::elliptic_curve::Generate>::try_generate_from_rng(
-                        &mut rng,
-                    )?;
-                Secret::Sm2(Sm2Key::new(&secret)?)
-            }
-        };
-        Ok(Self { algorithm, secret })
+        let secret = generate_secret(algorithm, entropy);
+        scrub_stack();
+        Ok(Self {
+            algorithm,
+            secret: secret?,
+        })
     }
 
     /// Reads a plain PKCS#8 `PrivateKeyInfo` (DER) of one of the seven algorithms.
@@ -102,60 +103,9 @@ impl CaKey {
     ///
     /// `InvalidParameter.<field>` when the DER is not a key of a supported algorithm.
     pub fn from_pkcs8_der(field: &'static str, der: &[u8]) -> Result<Self, ApiError> {
-        let unreadable = |_: pkcs8::Error| unreadable_key(field);
-        let info = PrivateKeyInfoRef::from_der(der).map_err(|_| unreadable_key(field))?;
-        let oid = info.algorithm.oid;
-        if oid == RSA_ENCRYPTION {
-            let key = RsaPrivateKey::from_pkcs8_der(der).map_err(unreadable)?;
-            let algorithm = match key.size() * 8 {
-                1024 => Algorithm::Rsa1024,
-                2048 => Algorithm::Rsa2048,
-                4096 => Algorithm::Rsa4096,
-                bits => {
-                    return Err(ApiError::invalid(
-                        field,
-                        format!(
-                            "{field} is a {bits}-bit RSA key; only 1024, 2048 and 4096 bits are supported."
-                        ),
-                    ));
-                }
-            };
-            return Ok(Self {
-                algorithm,
-                secret: Secret::Rsa(Box::new(key)),
-            });
-        }
-        let curve = (oid == EC_PUBLIC_KEY)
-            .then(|| info.algorithm.parameters_oid().ok())
-            .flatten();
-        let algorithm = Algorithm::ALL
-            .into_iter()
-            .find(|a| curve.is_some() && a.curve() == curve);
-        let secret = match algorithm {
-            Some(Algorithm::Ecc256) => {
-                Secret::P256(p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(unreadable)?)
-            }
-            Some(Algorithm::Ecc384) => {
-                Secret::P384(p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(unreadable)?)
-            }
-            Some(Algorithm::Ecc512) => {
-                Secret::P521(p521::ecdsa::SigningKey::from_pkcs8_der(der).map_err(unreadable)?)
-            }
-            Some(Algorithm::Sm2_256) => {
-                let secret = sm2::SecretKey::from_pkcs8_der(der).map_err(unreadable)?;
-                Secret::Sm2(Sm2Key::new(&secret)?)
-            }
-            _ => {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("{field} is not an RSA, P-256, P-384, P-521 or SM2 private key."),
-                ));
-            }
-        };
-        Ok(Self {
-            algorithm: algorithm.unwrap_or(Algorithm::DEFAULT),
-            secret,
-        })
+        let key = read_pkcs8(field, der);
+        scrub_stack();
+        key
     }
 
     /// The algorithm this key belongs to.
@@ -197,52 +147,16 @@ impl CaKey {
     ///
     /// `InternalError` when signing fails.
     pub fn sign(&self, message: &[u8], entropy: &mut dyn Entropy) -> Result<Vec<u8>, ApiError> {
-        let failed = "signing failed";
-        let digest = || Sha256::digest(message);
-        match &self.secret {
-            Secret::Rsa(key) => {
-                // Blinded with fresh randomness against timing attacks on the private exponent.
-                let mut rng = EntropyRng(entropy);
-                key.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha256>(), &digest())
-                    .map_err(internal(failed))
-            }
-            Secret::P256(key) => {
-                let signature: p256::ecdsa::Signature =
-                    key.sign_prehash(&digest()).map_err(internal(failed))?;
-                Ok(signature.to_der().as_bytes().to_vec())
-            }
-            Secret::P384(key) => {
-                let signature: p384::ecdsa::Signature =
-                    key.sign_prehash(&digest()).map_err(internal(failed))?;
-                Ok(signature.to_der().as_bytes().to_vec())
-            }
-            Secret::P521(key) => {
-                let signature: p521::ecdsa::Signature =
-                    key.sign_prehash(&digest()).map_err(internal(failed))?;
-                Ok(signature.to_der().as_bytes().to_vec())
-            }
-            Secret::Sm2(key) => {
-                let signature: sm2::dsa::Signature = key
-                    .signing_key()
-                    .try_sign(message)
-                    .map_err(internal(failed))?;
-                Ok(signature.to_der().as_bytes().to_vec())
-            }
-        }
+        let signature = sign_with(&self.secret, message, entropy);
+        scrub_stack();
+        signature
     }
 
     /// The private key as an unencrypted PKCS#8 DER document, wiped when dropped.
     pub(crate) fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, ApiError> {
-        let failed = "the private key could not be encoded";
-        let document = match &self.secret {
-            Secret::Rsa(key) => key.to_pkcs8_der(),
-            Secret::P256(key) => key.to_pkcs8_der(),
-            Secret::P384(key) => key.to_pkcs8_der(),
-            Secret::P521(key) => key.to_pkcs8_der(),
-            Secret::Sm2(key) => key.secret_key().to_pkcs8_der(),
-        }
-        .map_err(internal(failed))?;
-        Ok(Zeroizing::new(document.as_bytes().to_vec()))
+        let der = pkcs8_der(&self.secret);
+        scrub_stack();
+        der
     }
 
     /// Exports the private key as PKCS#8 PEM: `ENCRYPTED PRIVATE KEY` (PBES2, scrypt,
@@ -256,23 +170,9 @@ impl CaKey {
         protection: KeyProtection<'_>,
         entropy: &mut dyn Entropy,
     ) -> Result<Zeroizing<String>, ApiError> {
-        let failed = "the private key could not be exported";
-        let der = self.to_pkcs8_der()?;
-        let info = PrivateKeyInfoRef::from_der(&der).map_err(internal(failed))?;
-        let (label, document) = match protection {
-            KeyProtection::Plain => ("PRIVATE KEY", der.to_vec()),
-            KeyProtection::Passphrase(passphrase) => {
-                let mut rng = EntropyRng(entropy);
-                let encrypted = info
-                    .encrypt_with_rng(&mut rng, passphrase)
-                    .map_err(internal(failed))?;
-                ("ENCRYPTED PRIVATE KEY", encrypted.as_bytes().to_vec())
-            }
-        };
-        let document = Zeroizing::new(document);
-        let pem = der::pem::encode_string(label, der::pem::LineEnding::LF, &document)
-            .map_err(internal(failed))?;
-        Ok(Zeroizing::new(pem))
+        let pem = export_pem(self, protection, entropy);
+        scrub_stack();
+        pem
     }
 }
 
@@ -324,6 +224,185 @@ pub fn verify_signature(
     }
 }
 
+/// [`CaKey::generate`] without the stack scrub.
+#[inline(never)]
+fn generate_secret(algorithm: Algorithm, entropy: &mut dyn Entropy) -> Result<Secret, ApiError> {
+    let mut rng = EntropyRng(entropy);
+    Ok(match algorithm {
+        Algorithm::Rsa1024 | Algorithm::Rsa2048 | Algorithm::Rsa4096 => {
+            let bits = algorithm.key_bits() as usize;
+            let key =
+                RsaPrivateKey::new(&mut rng, bits).map_err(internal("key generation failed"))?;
+            Secret::Rsa(Box::new(key))
+        }
+        Algorithm::Ecc256 => Secret::P256(generate_ec(&mut rng)?),
+        Algorithm::Ecc384 => Secret::P384(generate_ec(&mut rng)?),
+        Algorithm::Ecc512 => Secret::P521(generate_ec(&mut rng)?),
+        Algorithm::Sm2_256 => {
+            let secret = <sm2::SecretKey as p256::elliptic_curve::Generate>::try_generate_from_rng(
+                &mut rng,
+            )?;
+            Secret::Sm2(Sm2Key::new(&secret)?)
+        }
+    })
+}
+
+/// [`CaKey::from_pkcs8_der`] without the stack scrub.
+#[inline(never)]
+fn read_pkcs8(field: &'static str, der: &[u8]) -> Result<CaKey, ApiError> {
+    let unreadable = |_: pkcs8::Error| unreadable_key(field);
+    let info = PrivateKeyInfoRef::from_der(der).map_err(|_| unreadable_key(field))?;
+    let oid = info.algorithm.oid;
+    if oid == RSA_ENCRYPTION {
+        let key = RsaPrivateKey::from_pkcs8_der(der).map_err(unreadable)?;
+        let algorithm = match key.size() * 8 {
+            1024 => Algorithm::Rsa1024,
+            2048 => Algorithm::Rsa2048,
+            4096 => Algorithm::Rsa4096,
+            bits => {
+                return Err(ApiError::invalid(
+                    field,
+                    format!(
+                        "{field} is a {bits}-bit RSA key; only 1024, 2048 and 4096 bits are supported."
+                    ),
+                ));
+            }
+        };
+        return Ok(CaKey {
+            algorithm,
+            secret: Secret::Rsa(Box::new(key)),
+        });
+    }
+    let curve = (oid == EC_PUBLIC_KEY)
+        .then(|| info.algorithm.parameters_oid().ok())
+        .flatten();
+    let algorithm = Algorithm::ALL
+        .into_iter()
+        .find(|a| curve.is_some() && a.curve() == curve);
+    let secret = match algorithm {
+        Some(Algorithm::Ecc256) => Secret::P256(Box::new(
+            p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(unreadable)?,
+        )),
+        Some(Algorithm::Ecc384) => Secret::P384(Box::new(
+            p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(unreadable)?,
+        )),
+        Some(Algorithm::Ecc512) => Secret::P521(Box::new(
+            p521::ecdsa::SigningKey::from_pkcs8_der(der).map_err(unreadable)?,
+        )),
+        Some(Algorithm::Sm2_256) => {
+            let secret = sm2::SecretKey::from_pkcs8_der(der).map_err(unreadable)?;
+            Secret::Sm2(Sm2Key::new(&secret)?)
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                field,
+                format!("{field} is not an RSA, P-256, P-384, P-521 or SM2 private key."),
+            ));
+        }
+    };
+    Ok(CaKey {
+        algorithm: algorithm.unwrap_or(Algorithm::DEFAULT),
+        secret,
+    })
+}
+
+/// [`CaKey::sign`] without the stack scrub.
+#[inline(never)]
+fn sign_with(
+    secret: &Secret,
+    message: &[u8],
+    entropy: &mut dyn Entropy,
+) -> Result<Vec<u8>, ApiError> {
+    let failed = "signing failed";
+    let digest = || Sha256::digest(message);
+    match secret {
+        Secret::Rsa(key) => {
+            // Blinded with fresh randomness against timing attacks on the private exponent.
+            let mut rng = EntropyRng(entropy);
+            key.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha256>(), &digest())
+                .map_err(internal(failed))
+        }
+        Secret::P256(key) => {
+            let signature: p256::ecdsa::Signature =
+                key.sign_prehash(&digest()).map_err(internal(failed))?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        }
+        Secret::P384(key) => {
+            let signature: p384::ecdsa::Signature =
+                key.sign_prehash(&digest()).map_err(internal(failed))?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        }
+        Secret::P521(key) => {
+            let signature: p521::ecdsa::Signature =
+                key.sign_prehash(&digest()).map_err(internal(failed))?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        }
+        Secret::Sm2(key) => {
+            let signature: sm2::dsa::Signature = key
+                .signing_key()
+                .try_sign(message)
+                .map_err(internal(failed))?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        }
+    }
+}
+
+/// [`CaKey::to_pkcs8_der`] without the stack scrub.
+#[inline(never)]
+fn pkcs8_der(secret: &Secret) -> Result<Zeroizing<Vec<u8>>, ApiError> {
+    let failed = "the private key could not be encoded";
+    let document = match secret {
+        Secret::Rsa(key) => key.to_pkcs8_der(),
+        Secret::P256(key) => key.to_pkcs8_der(),
+        Secret::P384(key) => key.to_pkcs8_der(),
+        Secret::P521(key) => key.to_pkcs8_der(),
+        Secret::Sm2(key) => key.secret_key().to_pkcs8_der(),
+    }
+    .map_err(internal(failed))?;
+    Ok(Zeroizing::new(document.as_bytes().to_vec()))
+}
+
+/// [`CaKey::export_pkcs8_pem`] without the stack scrub.
+#[inline(never)]
+fn export_pem(
+    key: &CaKey,
+    protection: KeyProtection<'_>,
+    entropy: &mut dyn Entropy,
+) -> Result<Zeroizing<String>, ApiError> {
+    let failed = "the private key could not be exported";
+    let der = key.to_pkcs8_der()?;
+    let info = PrivateKeyInfoRef::from_der(&der).map_err(internal(failed))?;
+    let (label, document) = match protection {
+        KeyProtection::Plain => ("PRIVATE KEY", der.to_vec()),
+        KeyProtection::Passphrase(passphrase) => {
+            let mut rng = EntropyRng(entropy);
+            let encrypted = info
+                .encrypt_with_rng(&mut rng, passphrase)
+                .map_err(internal(failed))?;
+            ("ENCRYPTED PRIVATE KEY", encrypted.as_bytes().to_vec())
+        }
+    };
+    let document = Zeroizing::new(document);
+    let pem = der::pem::encode_string(label, der::pem::LineEnding::LF, &document)
+        .map_err(internal(failed))?;
+    Ok(Zeroizing::new(pem))
+}
+
+/// Bytes of stack that [`scrub_stack`] overwrites: several times what the key operations here
+/// use (the copies `tests/wasm_secrets.rs` found before scrubbing lay within 10 KiB of the
+/// caller's frame).
+const STACK_SCRUB_BYTES: usize = 64 * 1024;
+
+/// Overwrites the stack below the caller's frame, where the functions it called kept copies of
+/// scalars, nonces and big-integer temporaries. Never inlined, so its frame sits right below
+/// the caller's; the writes are volatile, so they are not optimized away.
+#[inline(never)]
+fn scrub_stack() {
+    let mut area = [0u8; STACK_SCRUB_BYTES];
+    zeroize::Zeroize::zeroize(&mut area[..]);
+    core::hint::black_box(&area);
+}
+
 fn unreadable_key(field: &'static str) -> ApiError {
     ApiError::invalid(
         field,
@@ -331,8 +410,10 @@ fn unreadable_key(field: &'static str) -> ApiError {
     )
 }
 
-fn generate_ec<K: p256::elliptic_curve::Generate>(rng: &mut EntropyRng<'_>) -> Result<K, ApiError> {
-    Ok(K::try_generate_from_rng(rng)?)
+fn generate_ec<K: p256::elliptic_curve::Generate>(
+    rng: &mut EntropyRng<'_>,
+) -> Result<Box<K>, ApiError> {
+    Ok(Box::new(K::try_generate_from_rng(rng)?))
 }
 
 /// An SM2 signing key that is wiped on drop.
@@ -342,10 +423,10 @@ fn generate_ec<K: p256::elliptic_curve::Generate>(rng: &mut EntropyRng<'_>) -> R
 struct Sm2Key(ManuallyDrop<sm2::dsa::SigningKey>);
 
 impl Sm2Key {
-    fn new(secret: &sm2::SecretKey) -> Result<Self, ApiError> {
+    fn new(secret: &sm2::SecretKey) -> Result<Box<Self>, ApiError> {
         let key = sm2::dsa::SigningKey::new(SM2_SIGNER_ID, secret)
             .map_err(|_| ApiError::internal("invalid SM2 key"))?;
-        Ok(Self(ManuallyDrop::new(key)))
+        Ok(Box::new(Self(ManuallyDrop::new(key))))
     }
 
     fn signing_key(&self) -> &sm2::dsa::SigningKey {

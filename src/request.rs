@@ -547,7 +547,10 @@ pub fn account_options(value: &Value) -> Result<crate::account::AccountOptions, 
                 .ok_or_else(|| {
                     ApiError::invalid(
                         "Instances",
-                        format!("Instances keys must be RSA, ECC or SM2; got {name:?}."),
+                        format!(
+                            "Instances keys must be RSA, ECC or SM2; got {}.",
+                            quote(name)
+                        ),
                     )
                 })?;
             let count = u32::try_from(integer("Instances", count)?).map_err(|_| {
@@ -606,7 +609,7 @@ fn wrong_type(field: &'static str, expected: &str, value: &Value) -> ApiError {
 
 /// Quotes a text for a message, or gives only its length when it is long (over 100
 /// characters), so that a message never grows with the input.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     let count = text.chars().count();
     if count <= 100 {
         format!("{text:?}")
