@@ -213,8 +213,7 @@ impl Account {
     ///
     /// `InternalError` when the random number source fails.
     pub fn new_request_id(&mut self) -> Result<String, ApiError> {
-        let uuid = self.random_uuid()?;
-        Ok(uuid.hyphenated().to_string().to_uppercase())
+        new_request_id(self.entropy.as_mut())
     }
 
     /// Creates a root CA in one synchronous call, making the key in Rust.
@@ -453,9 +452,7 @@ impl Account {
     }
 
     fn random_uuid(&mut self) -> Result<uuid::Uuid, ApiError> {
-        let mut bytes = [0u8; 16];
-        self.entropy.fill(&mut bytes)?;
-        Ok(uuid::Builder::from_random_bytes(bytes).into_uuid())
+        random_uuid(self.entropy.as_mut())
     }
 
     fn check_instance(&self, algorithm: Algorithm) -> Result<(), ApiError> {
@@ -513,6 +510,25 @@ impl Account {
         self.recent_calls.push_back((slot, now));
         Ok(Some(slot))
     }
+}
+
+/// A fresh RequestId from `entropy`: an upper-case UUID. For calls that fail before they
+/// reach an account.
+///
+/// # Errors
+///
+/// `InternalError` when the random number source fails.
+pub fn new_request_id(entropy: &mut dyn Entropy) -> Result<String, ApiError> {
+    Ok(random_uuid(entropy)?
+        .hyphenated()
+        .to_string()
+        .to_ascii_uppercase())
+}
+
+fn random_uuid(entropy: &mut dyn Entropy) -> Result<uuid::Uuid, ApiError> {
+    let mut bytes = [0u8; 16];
+    entropy.fill(&mut bytes)?;
+    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid())
 }
 
 fn response(request_id: String, ca: &StoredCa) -> CreateRootCaResponse {

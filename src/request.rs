@@ -102,6 +102,15 @@ pub fn known_field(name: &str) -> Option<&'static str> {
         .copied()
 }
 
+/// Whether `name` is some action's field in any letter case: the fields a request is read for,
+/// near misses included. Values under other names are ignored without being looked at.
+pub fn names_a_field(name: &str) -> bool {
+    CREATE_ROOT_FIELDS
+        .iter()
+        .chain(OTHER_FIELDS.iter())
+        .any(|field| field.eq_ignore_ascii_case(name))
+}
+
 impl CreateRootCaRequest {
     /// Parses and validates a request object.
     ///
@@ -195,6 +204,7 @@ impl<'a> Params<'a> {
         match self.present(field) {
             None => Ok(None),
             Some(Value::Bool(flag)) => Ok(Some(*flag)),
+            Some(Value::String(text)) if text.is_empty() => Ok(None),
             Some(other) => Err(wrong_type(field, "a boolean", other)),
         }
     }

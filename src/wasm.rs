@@ -138,7 +138,7 @@ impl PrivateCa {
     ) -> Result<PrivateCa, JsValue> {
         let options = to_json(&options, "options", 0)
             .and_then(|value| request::account_options(&value))
-            .map_err(|error| js_error(&error, ""))?;
+            .map_err(|error| js_error(&error, &fresh_request_id()))?;
         Ok(Self::with_options(options))
     }
 
@@ -202,7 +202,7 @@ impl PrivateCa {
             let error = ApiError::UnsupportedAction {
                 action: "(not a string)".into(),
             };
-            return Promise::reject(&js_error(&error, ""));
+            return Promise::reject(&js_error(&error, &fresh_request_id()));
         };
         if action == "CreateRootCACertificate" {
             return create_root(self.inner.clone(), request, JsValue::UNDEFINED);
@@ -298,7 +298,7 @@ fn generate_private_key_now(algorithm: JsValue) -> Promise {
     });
     let algorithm = match parsed {
         Ok(algorithm) => algorithm,
-        Err(error) => return Promise::reject(&js_error(&error, "")),
+        Err(error) => return Promise::reject(&js_error(&error, &fresh_request_id())),
     };
     let export = move |key: Result<CaKey, ApiError>| -> Result<Value, Failure> {
         let key = key.map_err(failure)?;
@@ -317,7 +317,7 @@ fn generate_private_key_now(algorithm: JsValue) -> Promise {
             let on_key = Closure::once_into_js(move |pkcs8: JsValue| -> Result<JsValue, JsValue> {
                 export(key_from_webcrypto(&pkcs8, algorithm))
                     .map(to_js_wiping)
-                    .map_err(|failure| js_error(&failure.error, ""))
+                    .map_err(|failure| js_error(&failure.error, &fresh_request_id()))
             });
             then(&web_key, &on_key, None)
         }
@@ -387,6 +387,11 @@ pub fn validate_root_request(
     })
 }
 
+/// A RequestId for a failure outside any account.
+fn fresh_request_id() -> String {
+    crate::account::new_request_id(&mut OsEntropy).unwrap_or_default()
+}
+
 /// A failure before a RequestId was made.
 fn failure(error: ApiError) -> Failure {
     Failure {
@@ -419,7 +424,11 @@ fn finish(result: Result<Value, Failure>, resolve: &Function, reject: &Function)
 fn run_action(inner: Rc<Inner>, action: &str, request: JsValue) -> Promise {
     let action = action.to_owned();
     settle(move || {
-        let mut params = to_json(&request, "request", 0).map_err(failure)?;
+        let request_id = inner.borrow()?.new_request_id().map_err(failure)?;
+        let mut params = to_json(&request, "request", 0).map_err(|error| Failure {
+            request_id: request_id.clone(),
+            error,
+        })?;
         let mut account = inner.borrow()?;
         let result = action::dispatch(&mut account, &action, &params);
         // The request may hold an imported private key or a passphrase.
@@ -448,14 +457,15 @@ fn guarded(start: impl FnOnce() -> Promise + 'static) -> Promise {
 fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Promise {
     let mut given_key = None;
     let prepared = (|| {
-        let mut account = inner.borrow()?;
-        let request_id = account.new_request_id().map_err(failure)?;
+        // The account is not borrowed while JavaScript getters run: one may call back in.
+        let request_id = inner.borrow()?.new_request_id().map_err(failure)?;
         let with_id = |error| Failure {
             request_id: request_id.clone(),
             error,
         };
         let params = to_json(&request, "request", 0).map_err(with_id)?;
         given_key = key_option(&options).map_err(with_id)?;
+        let mut account = inner.borrow()?;
         account
             .prepare_root(&params, request_id.clone())
             .map_err(with_id)
@@ -588,7 +598,7 @@ fn follow(inner: Rc<Inner>, client_token: String) -> Promise {
     let first = inner.in_flight.borrow().get(&client_token).cloned();
     let Some(first) = first else {
         let error = ApiError::internal("a call with this ClientToken is still in progress");
-        return Promise::reject(&js_error(&error, ""));
+        return Promise::reject(&js_error(&error, &fresh_request_id()));
     };
     let on_done = Closure::once_into_js(move |_: JsValue| -> Result<JsValue, JsValue> {
         let result = (|| {
@@ -730,6 +740,10 @@ fn to_json(value: &JsValue, field: &str, depth: usize) -> Result<Value, ApiError
         let Some(name) = key.as_string() else {
             continue;
         };
+        if depth == 0 && !request::names_a_field(&name) {
+            // Unknown fields are ignored, as the cloud ignores them: their getters never run.
+            continue;
+        }
         let item = Reflect::get(value, &key).map_err(unreadable)?;
         let child = if depth == 0 { name.as_str() } else { field };
         map.insert(name.clone(), to_json(&item, child, depth + 1)?);

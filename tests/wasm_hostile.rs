@@ -279,44 +279,7 @@ export async function otherMatrix(ca, classes, generatePrivateKey, certificate) 
 
 // Known gaps: failures that are known, each with its reason and where the fix goes. A gap that
 // no longer occurs fails too, so that its entry is removed with the fix.
-const KNOWN_GAPS = [
-  {
-    matrix: 'create',
-    label: /^Comment = /,
-    problem: /^failed, expected success: InvalidParameter\.Field: /,
-    reason: 'src/wasm.rs to_json: an unknown field holding what JSON cannot (BigInt, Symbol, '
-      + 'function, NaN, a lone surrogate, over 256 Ki units, deep nesting) fails the request as '
-      + 'InvalidParameter.Field instead of being ignored',
-  },
-  {
-    matrix: 'reentrant',
-    label: /^a getter calling back/,
-    problem: /^an inner call was refused: InternalError: code: 500, .*unusable after an earlier call panicked/,
-    reason: 'src/wasm.rs create_root_now: the request is converted while the account is '
-      + 'borrowed, so a call from a getter finds it busy and is told the account is broken',
-  },
-  {
-    matrix: 'other',
-    label: /^(Export|Remove|Import) /,
-    problem: /^requestId ""$/,
-    reason: 'src/wasm.rs run_action: a request that JavaScript conversion refuses is rejected '
-      + 'before a RequestId is made',
-  },
-  {
-    matrix: 'other',
-    label: /^(generatePrivateKey|call)\(/,
-    problem: /^requestId ""$/,
-    reason: 'src/wasm.rs generate_private_key_now and PrivateCa::call: errors outside '
-      + 'dispatch carry an empty RequestId',
-  },
-  {
-    matrix: 'other',
-    label: /^Export Plain = empty string$/,
-    problem: /^code InvalidParameter\.Plain, expected InvalidParameter\.Passphrase/,
-    reason: 'src/request.rs Params::optional_bool: an empty string is not taken as absent, '
-      + 'as the contract has it for optional fields',
-  },
-];
+const KNOWN_GAPS = [];
 
 // Splits the failures of `matrix` into unexpected ones and its known gaps; a known gap of the
 // matrix that did not occur is unexpected too.
