@@ -67,7 +67,8 @@ pub struct SubjectFields {
     pub country: Option<&'static str>,
 }
 
-const CREATE_ROOT_FIELDS: [&str; 11] = [
+/// The fields of `CreateRootCACertificate`, in the contract's order.
+pub const CREATE_ROOT_FIELDS: [&str; 11] = [
     "CommonName",
     "OrganizationUnit",
     "Organization",
@@ -82,7 +83,7 @@ const CREATE_ROOT_FIELDS: [&str; 11] = [
 ];
 
 /// Fields of the other actions and of account options.
-const OTHER_FIELDS: [&str; 7] = [
+pub const OTHER_FIELDS: [&str; 7] = [
     "Identifier",
     "Passphrase",
     "Plain",

@@ -11,7 +11,7 @@ use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use private_ca::request::{self, CreateRootCaRequest, MAX_NAME_CHARS, MAX_PLACE_CHARS};
 use private_ca::{ApiError, dispatch};
-use private_ca_fuzz::{CREATE_FIELDS, FixedClock, FuzzEntropy, object, value};
+use private_ca_fuzz::{FixedClock, FuzzEntropy, object, value};
 use serde_json::{Value, json};
 
 fuzz_target!(|data: &[u8]| {
@@ -120,19 +120,7 @@ fn check_create(params: &Value) {
 /// sentence that does not grow with the input.
 fn check_error(error: &ApiError) {
     let code = error.code();
-    let known = |field: &str| {
-        CREATE_FIELDS.contains(&field)
-            || [
-                "Identifier",
-                "Passphrase",
-                "Plain",
-                "Certificate",
-                "PrivateKey",
-                "Instances",
-                "RateLimitPerSecond",
-            ]
-            .contains(&field)
-    };
+    let known = |field: &str| private_ca::request::known_field(field).is_some();
     match error {
         ApiError::InvalidParameter { field: None, .. } => assert_eq!(code, "InvalidParameter"),
         ApiError::InvalidParameter {

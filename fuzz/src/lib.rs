@@ -8,32 +8,15 @@ use private_ca::env::{Clock, Entropy, EntropyError, UnixMillis};
 use serde_json::{Map, Number, Value};
 
 /// The fields of `CreateRootCACertificate`.
-pub const CREATE_FIELDS: [&str; 11] = [
-    "CommonName",
-    "OrganizationUnit",
-    "Organization",
-    "Locality",
-    "State",
-    "CountryCode",
-    "Algorithm",
-    "Years",
-    "ClientToken",
-    "Tags",
-    "ResourceGroupId",
-];
+pub use private_ca::request::CREATE_ROOT_FIELDS as CREATE_FIELDS;
 
-/// Other field names the dispatcher and the account options know.
-const OTHER_FIELDS: [&str; 9] = [
-    "Key",
-    "Value",
-    "Identifier",
-    "Passphrase",
-    "Plain",
-    "Certificate",
-    "PrivateKey",
-    "Instances",
-    "RateLimitPerSecond",
-];
+/// Other field names the dispatcher and the account options know, and the fields of a tag.
+const OTHER_FIELDS: [&str; 9] = {
+    let other = private_ca::request::OTHER_FIELDS;
+    [
+        "Key", "Value", other[0], other[1], other[2], other[3], other[4], other[5], other[6],
+    ]
+};
 
 /// Fragments that sit at the edges of the rules.
 const PIECES: [&str; 44] = [
