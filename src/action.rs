@@ -5,9 +5,10 @@
 //! [`dispatch`]. Adding an action means adding a variant to [`Action`], its parameters and a
 //! handler below.
 
-use der::{Decode, DecodePem, Encode};
+use der::pem::PemLabel;
+use der::{Decode, Encode};
 use pkcs8::EncryptedPrivateKeyInfoRef;
-use serde_json::{Value, json};
+use serde_json::Value;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::BasicConstraints;
 use zeroize::Zeroizing;
@@ -89,15 +90,35 @@ pub fn dispatch(account: &mut Account, action: &str, params: &Value) -> Result<V
         Action::CreateRootCaCertificate => account
             .create_root_ca_certificate(params, request_id.clone())
             .and_then(|response| to_value(&response)),
-        Action::ExportCaPrivateKey => export_private_key(account, params)
-            .map(|pem| json!({"RequestId": request_id, "PrivateKey": pem.as_str()})),
-        Action::ImportCaCertificate => import_ca(account, params)
-            .map(|identifier| json!({"RequestId": request_id, "Identifier": identifier})),
+        Action::ExportCaPrivateKey => export_private_key(account, params).map(|pem| {
+            object([
+                ("RequestId", request_id.as_str().into()),
+                ("PrivateKey", pem.as_str().into()),
+            ])
+        }),
+        Action::ImportCaCertificate => import_ca(account, params).map(|identifier| {
+            object([
+                ("RequestId", request_id.as_str().into()),
+                ("Identifier", identifier.into()),
+            ])
+        }),
         Action::RemoveCaCertificate => {
-            remove_ca(account, params).map(|()| json!({"RequestId": request_id}))
+            remove_ca(account, params).map(|()| object([("RequestId", request_id.as_str().into())]))
         }
     };
     result.map_err(fail)
+}
+
+/// A JSON object with these members, in this order: what `json!({...})` makes, without the
+/// `unwrap` (and so the formatting of serde_json's errors) that the macro carries for each
+/// member.
+pub(crate) fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    Value::Object(
+        members
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+    )
 }
 
 fn to_value(response: &impl serde::Serialize) -> Result<Value, ApiError> {
@@ -203,8 +224,18 @@ fn passphrase(params: &Params<'_>) -> Result<Option<Zeroizing<String>>, ApiError
 
 fn read_ca_certificate(pem: &str) -> Result<Certificate, ApiError> {
     let invalid = |why: &str| ApiError::invalid("Certificate", format!("Certificate {why}"));
-    let certificate = Certificate::from_pem(pem.trim().as_bytes())
+    let unreadable = |_| invalid("is not a readable PEM X.509 certificate.");
+    // What `Certificate::from_pem` does, but with the certificate itself decoded from a slice:
+    // the PEM reader only hands over the bytes of the first DER element (the rest of the text is
+    // not read, as before), so the certificate decoder exists once in WebAssembly, for the
+    // slice reader that decoding keys and names uses too.
+    let mut reader = der::PemReader::new(pem.trim().as_bytes()).map_err(unreadable)?;
+    Certificate::validate_pem_label(reader.type_label())
         .map_err(|_| invalid("is not a readable PEM X.509 certificate."))?;
+    let element = der::Any::decode(&mut reader)
+        .and_then(|element| element.to_der())
+        .map_err(unreadable)?;
+    let certificate = Certificate::from_der(&element).map_err(unreadable)?;
     let is_ca = certificate
         .tbs_certificate()
         .get_extension::<BasicConstraints>()

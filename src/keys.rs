@@ -23,7 +23,8 @@
 use core::fmt;
 use core::mem::ManuallyDrop;
 
-use der::Decode;
+use der::{Decode, Encode};
+use p256::elliptic_curve::point::AffineCoordinates;
 use p256::elliptic_curve::sec1::ToSec1Point;
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, PrivateKeyInfoRef};
 use rsa::traits::PublicKeyParts;
@@ -34,7 +35,10 @@ use signature::{Signer, Verifier};
 use spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
 use zeroize::Zeroizing;
 
-use crate::algorithm::{Algorithm, EC_PUBLIC_KEY, RSA_ENCRYPTION, SM2_SIGNER_ID};
+use crate::algorithm::{
+    Algorithm, EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP256R1, SECP384R1, SECP521R1, SM2_SIGNER_ID,
+    SM2P256V1,
+};
 use crate::env::{Entropy, EntropyRng};
 use crate::error::{ApiError, internal};
 
@@ -178,6 +182,9 @@ impl CaKey {
 
 /// Verifies `signature` over `message` with the public key in `spki`, for `algorithm`.
 ///
+/// EC and SM2 public keys must be uncompressed points, as [`CaKey::public_key_info`] writes
+/// them; a compressed point does not verify.
+///
 /// # Errors
 ///
 /// `InternalError` when the key cannot be read or the signature does not verify.
@@ -188,6 +195,7 @@ pub fn verify_signature(
     signature: &[u8],
 ) -> Result<(), ApiError> {
     let bad = "the certificate's signature did not verify with its public key";
+    let bad_key = || ApiError::internal(bad);
     let point = spki.subject_public_key.raw_bytes();
     let digest = || Sha256::digest(message);
     match algorithm {
@@ -198,26 +206,30 @@ pub fn verify_signature(
                 .map_err(internal(bad))
         }
         Algorithm::Ecc256 => {
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(internal(bad))?;
+            let point = uncompressed_point::<p256::NistP256>(point).ok_or_else(bad_key)?;
+            let key = p256::ecdsa::VerifyingKey::from_affine(point).map_err(internal(bad))?;
             let signature = p256::ecdsa::Signature::from_der(signature).map_err(internal(bad))?;
             key.verify_prehash(&digest(), &signature)
                 .map_err(internal(bad))
         }
         Algorithm::Ecc384 => {
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(internal(bad))?;
+            let point = uncompressed_point::<p384::NistP384>(point).ok_or_else(bad_key)?;
+            let key = p384::ecdsa::VerifyingKey::from_affine(point).map_err(internal(bad))?;
             let signature = p384::ecdsa::Signature::from_der(signature).map_err(internal(bad))?;
             key.verify_prehash(&digest(), &signature)
                 .map_err(internal(bad))
         }
         Algorithm::Ecc512 => {
-            let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(internal(bad))?;
+            let point = uncompressed_point::<p521::NistP521>(point).ok_or_else(bad_key)?;
+            let key = p521::ecdsa::VerifyingKey::from_affine(point).map_err(internal(bad))?;
             let signature = p521::ecdsa::Signature::from_der(signature).map_err(internal(bad))?;
             key.verify_prehash(&digest(), &signature)
                 .map_err(internal(bad))
         }
         Algorithm::Sm2_256 => {
-            let key = sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_SIGNER_ID, point)
-                .map_err(internal(bad))?;
+            let point = uncompressed_point::<sm2::Sm2>(point).ok_or_else(bad_key)?;
+            let key =
+                sm2::dsa::VerifyingKey::from_affine(SM2_SIGNER_ID, point).map_err(internal(bad))?;
             let signature = sm2::dsa::Signature::from_der(signature).map_err(internal(bad))?;
             key.verify(message, &signature).map_err(internal(bad))
         }
@@ -279,18 +291,30 @@ fn read_pkcs8(field: &'static str, der: &[u8]) -> Result<CaKey, ApiError> {
     let algorithm = Algorithm::ALL
         .into_iter()
         .find(|a| curve.is_some() && a.curve() == curve);
+    // What each curve's `from_pkcs8_der` does after the algorithm check, with the SEC 1
+    // structure parsed once here rather than once per curve in WebAssembly.
+    let ec_key = || {
+        sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).map_err(|_| unreadable_key(field))
+    };
+    let invalid = |_: der::Error| unreadable_key(field);
     let secret = match algorithm {
         Some(Algorithm::Ecc256) => Secret::P256(Box::new(
-            p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(unreadable)?,
+            p256::SecretKey::try_from(ec_key()?)
+                .map_err(invalid)?
+                .into(),
         )),
         Some(Algorithm::Ecc384) => Secret::P384(Box::new(
-            p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(unreadable)?,
+            p384::SecretKey::try_from(ec_key()?)
+                .map_err(invalid)?
+                .into(),
         )),
         Some(Algorithm::Ecc512) => Secret::P521(Box::new(
-            p521::ecdsa::SigningKey::from_pkcs8_der(der).map_err(unreadable)?,
+            p521::SecretKey::try_from(ec_key()?)
+                .map_err(invalid)?
+                .into(),
         )),
         Some(Algorithm::Sm2_256) => {
-            let secret = sm2::SecretKey::from_pkcs8_der(der).map_err(unreadable)?;
+            let secret = sm2::SecretKey::try_from(ec_key()?).map_err(invalid)?;
             Secret::Sm2(Sm2Key::new(&secret)?)
         }
         _ => {
@@ -353,10 +377,26 @@ fn pkcs8_der(secret: &Secret) -> Result<Zeroizing<Vec<u8>>, ApiError> {
     let failed = "the private key could not be encoded";
     let document = match secret {
         Secret::Rsa(key) => key.to_pkcs8_der(),
-        Secret::P256(key) => key.to_pkcs8_der(),
-        Secret::P384(key) => key.to_pkcs8_der(),
-        Secret::P521(key) => key.to_pkcs8_der(),
-        Secret::Sm2(key) => key.secret_key().to_pkcs8_der(),
+        Secret::P256(key) => ec_pkcs8_der(
+            SECP256R1,
+            &Zeroizing::new(key.to_bytes()),
+            key.verifying_key().to_sec1_point(false).as_bytes(),
+        ),
+        Secret::P384(key) => ec_pkcs8_der(
+            SECP384R1,
+            &Zeroizing::new(key.to_bytes()),
+            key.verifying_key().to_sec1_point(false).as_bytes(),
+        ),
+        Secret::P521(key) => ec_pkcs8_der(
+            SECP521R1,
+            &Zeroizing::new(key.to_bytes()),
+            key.verifying_key().to_sec1_point(false).as_bytes(),
+        ),
+        Secret::Sm2(key) => ec_pkcs8_der(
+            SM2P256V1,
+            &Zeroizing::new(key.secret_key().to_bytes()),
+            key.verifying_key().to_sec1_point(false).as_bytes(),
+        ),
     }
     .map_err(internal(failed))?;
     Ok(Zeroizing::new(document.as_bytes().to_vec()))
@@ -376,9 +416,9 @@ fn export_pem(
         KeyProtection::Plain => ("PRIVATE KEY", der.to_vec()),
         KeyProtection::Passphrase(passphrase) => {
             let mut rng = EntropyRng(entropy);
-            let encrypted = info
-                .encrypt_with_rng(&mut rng, passphrase)
-                .map_err(internal(failed))?;
+            let plain = Zeroizing::new(info.to_der().map_err(internal(failed))?);
+            let encrypted =
+                encrypt_pkcs8(&mut rng, passphrase.as_bytes(), &plain).map_err(internal(failed))?;
             ("ENCRYPTED PRIVATE KEY", encrypted.as_bytes().to_vec())
         }
     };
@@ -401,6 +441,96 @@ fn scrub_stack() {
     let mut area = [0u8; STACK_SCRUB_BYTES];
     zeroize::Zeroize::zeroize(&mut area[..]);
     core::hint::black_box(&area);
+}
+
+/// The point of an uncompressed SEC 1 encoding (`04 || x || y`), checked to be on the curve:
+/// what [`CaKey::public_key_info`] writes. Compressed and compact encodings are refused, so
+/// that WebAssembly does not carry point decompression (a square root per curve) for a check
+/// of our own certificates.
+fn uncompressed_point<C>(encoded: &[u8]) -> Option<p256::elliptic_curve::AffinePoint<C>>
+where
+    C: p256::elliptic_curve::CurveArithmetic,
+    p256::elliptic_curve::AffinePoint<C>:
+        AffineCoordinates<FieldRepr = p256::elliptic_curve::FieldBytes<C>>,
+{
+    let size = p256::elliptic_curve::FieldBytes::<C>::default().len();
+    let (&tag, coordinates) = encoded.split_first()?;
+    if tag != 0x04 || coordinates.len() != 2 * size {
+        return None;
+    }
+    let (x, y) = coordinates.split_at(size);
+    let x = p256::elliptic_curve::FieldBytes::<C>::try_from(x).ok()?;
+    let y = p256::elliptic_curve::FieldBytes::<C>::try_from(y).ok()?;
+    Option::from(<p256::elliptic_curve::AffinePoint<C>>::from_coordinates(
+        &x, &y,
+    ))
+}
+
+/// The PKCS#8 document of an EC or SM2 key, byte for byte what `elliptic-curve`'s
+/// `EncodePrivateKey` writes (id-ecPublicKey with the namedCurve; SEC 1 `ECPrivateKey` with
+/// the scalar and the uncompressed public point, without parameters), encoded once here rather
+/// than once per curve in WebAssembly.
+fn ec_pkcs8_der(
+    curve: der::asn1::ObjectIdentifier,
+    private_key: &[u8],
+    public_point: &[u8],
+) -> pkcs8::Result<der::SecretDocument> {
+    let ec_private_key = Zeroizing::new(
+        sec1::EcPrivateKey {
+            private_key,
+            parameters: None,
+            public_key: Some(public_point),
+        }
+        .to_der()?,
+    );
+    let info = PrivateKeyInfoRef::new(
+        pkcs8::AlgorithmIdentifierRef {
+            oid: EC_PUBLIC_KEY,
+            parameters: Some((&curve).into()),
+        },
+        der::asn1::OctetStringRef::new(&ec_private_key)?,
+    );
+    Ok(der::SecretDocument::encode_msg(&info)?)
+}
+
+/// A PKCS#8 `EncryptedPrivateKeyInfo` of `document`: PBES2 with scrypt (N = 2^14, r = 8,
+/// p = 1, a 16-byte salt) and AES-256-CBC. Byte for byte what `pkcs8`'s `encrypt_with_rng`
+/// writes for the same random bytes (the IV is drawn first, then the salt), but without its
+/// dispatch over every PBES2 cipher, which would bring the AES-128/192-CBC and AES-GCM
+/// encryptors into WebAssembly for nothing.
+fn encrypt_pkcs8(
+    rng: &mut EntropyRng<'_>,
+    password: &[u8],
+    document: &[u8],
+) -> pkcs8::Result<der::SecretDocument> {
+    use cbc::cipher::{BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
+    use pkcs8::pkcs5::{self, pbes2};
+
+    let parameters = pbes2::Parameters::generate_recommended(rng)?;
+    let (pbes2::Kdf::Scrypt(kdf), pbes2::EncryptionScheme::Aes256Cbc { iv }) =
+        (&parameters.kdf, parameters.encryption)
+    else {
+        return Err(pkcs5::Error::EncryptFailed.into());
+    };
+    // `generate_recommended` leaves the optional keyLength out, so the key is AES-256's.
+    let mut key = Zeroizing::new([0u8; 32]);
+    pkcs5::scrypt::scrypt(password, kdf.salt.as_ref(), &kdf.try_into()?, &mut key[..])
+        .map_err(|_| pkcs5::Error::EncryptFailed)?;
+    // Encrypted in place, with room for the padding, as `pbes2::Parameters::encrypt` does.
+    let mut buffer = Zeroizing::new(Vec::with_capacity(document.len() + 16));
+    buffer.extend_from_slice(document);
+    buffer.extend_from_slice(&[0; 16]);
+    let length = cbc::Encryptor::<aes::Aes256Enc>::new_from_slices(&key[..], &iv)
+        .map_err(|_| pkcs5::Error::EncryptFailed)?
+        .encrypt_padded::<Pkcs7>(&mut buffer, document.len())
+        .map_err(|_| pkcs5::Error::EncryptFailed)?
+        .len();
+    buffer.truncate(length);
+    let info = pkcs8::EncryptedPrivateKeyInfoRef {
+        encryption_algorithm: parameters.into(),
+        encrypted_data: der::asn1::OctetStringRef::new(&buffer)?,
+    };
+    Ok(der::SecretDocument::encode_msg(&info)?)
 }
 
 fn unreadable_key(field: &'static str) -> ApiError {
@@ -486,6 +616,77 @@ mod tests {
             let error = verify_signature(algorithm, spki_ref, b"tbx", &signature).unwrap_err();
             assert_eq!(error.code(), "InternalError", "{algorithm}");
         }
+    }
+
+    #[test]
+    fn ec_pkcs8_is_what_the_curve_crates_write() {
+        for algorithm in [
+            Algorithm::Ecc256,
+            Algorithm::Ecc384,
+            Algorithm::Ecc512,
+            Algorithm::Sm2_256,
+        ] {
+            let key = CaKey::generate(algorithm, &mut OsEntropy).unwrap();
+            let theirs = match &key.secret {
+                Secret::P256(key) => key.to_pkcs8_der(),
+                Secret::P384(key) => key.to_pkcs8_der(),
+                Secret::P521(key) => key.to_pkcs8_der(),
+                Secret::Sm2(key) => key.secret_key().to_pkcs8_der(),
+                Secret::Rsa(_) => unreachable!(),
+            }
+            .unwrap();
+            let ours = key.to_pkcs8_der().unwrap();
+            assert_eq!(ours.as_slice(), theirs.as_bytes(), "{algorithm}");
+            let back = match algorithm {
+                Algorithm::Ecc256 => p256::ecdsa::SigningKey::from_pkcs8_der(&ours)
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec(),
+                Algorithm::Ecc384 => p384::ecdsa::SigningKey::from_pkcs8_der(&ours)
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec(),
+                Algorithm::Ecc512 => p521::ecdsa::SigningKey::from_pkcs8_der(&ours)
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec(),
+                _ => sm2::SecretKey::from_pkcs8_der(&ours)
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec(),
+            };
+            let read = CaKey::from_pkcs8_der("PrivateKey", &ours).unwrap();
+            assert_eq!(*read.to_pkcs8_der().unwrap(), *ours);
+            assert!(!back.is_empty());
+        }
+    }
+
+    #[test]
+    fn encrypted_export_is_what_pkcs8_writes() {
+        /// The same bytes for every run: a counter.
+        struct Counter(u8);
+        impl Entropy for Counter {
+            fn fill(&mut self, dest: &mut [u8]) -> Result<(), crate::env::EntropyError> {
+                for byte in dest {
+                    self.0 = self.0.wrapping_add(1);
+                    *byte = self.0;
+                }
+                Ok(())
+            }
+        }
+        let key = CaKey::generate(Algorithm::Ecc256, &mut OsEntropy).unwrap();
+        let der = key.to_pkcs8_der().unwrap();
+        let info = PrivateKeyInfoRef::from_der(&der).unwrap();
+        let theirs = info
+            .encrypt_with_rng(&mut EntropyRng(&mut Counter(7)), "pass phrase")
+            .unwrap();
+        let ours = encrypt_pkcs8(&mut EntropyRng(&mut Counter(7)), b"pass phrase", &der).unwrap();
+        assert_eq!(ours.as_bytes(), theirs.as_bytes());
+        let pem = key
+            .export_pkcs8_pem(KeyProtection::Passphrase("pass phrase"), &mut Counter(7))
+            .unwrap();
+        let (_, exported) = der::pem::decode_vec(pem.as_bytes()).unwrap();
+        assert_eq!(exported, theirs.as_bytes());
     }
 
     #[test]

@@ -345,22 +345,43 @@ fn tag(field: &'static str, number: usize, item: &Value) -> Result<(String, Stri
     }
     check_text("Key", &key, 1, MAX_TAG_CHARS).map_err(in_tag)?;
     check_text("Value", &value, 0, MAX_TAG_CHARS).map_err(in_tag)?;
-    let lower = key.to_lowercase();
     if let Some(prefix) = ["aliyun", "acs:"]
         .into_iter()
-        .find(|p| lower.starts_with(p))
+        .find(|p| starts_with_ignore_ascii_case(&key, p))
     {
         return Err(bad(format!(
             "Key {key:?} must not start with {prefix:?} (reserved)."
         )));
     }
     for (name, text) in [("Key", &key), ("Value", &value)] {
-        let lower = text.to_lowercase();
-        if lower.contains("http://") || lower.contains("https://") {
+        if contains_ignore_ascii_case(text, "http://")
+            || contains_ignore_ascii_case(text, "https://")
+        {
             return Err(bad(format!("{name} must not contain http:// or https://.")));
         }
     }
     Ok((key, value))
+}
+
+/// Whether `text` starts with the ASCII `prefix`, ignoring ASCII letter case.
+///
+/// The same as `text.to_lowercase().starts_with(prefix)` for the prefixes used here, without
+/// the Unicode case tables: the only non-ASCII characters whose lower case contains ASCII
+/// letters are U+212A KELVIN SIGN (`k`) and U+0130 (`i` followed by U+0307), and no prefix here
+/// has a `k` or an `i` that ends it.
+fn starts_with_ignore_ascii_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// Whether `text` contains the ASCII `needle`, ignoring ASCII letter case; the same as
+/// `text.to_lowercase().contains(needle)` for the needles used here (see
+/// [`starts_with_ignore_ascii_case`]).
+fn contains_ignore_ascii_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn integer(field: &'static str, value: &Value) -> Result<u64, ApiError> {
@@ -464,7 +485,7 @@ pub(crate) fn country_code(field: &'static str, code: &str) -> Result<&'static s
     let upper = code.to_ascii_uppercase();
     let refuse = |why: String| ApiError::invalid(field, format!("{field} {why}"));
     if upper.len() == 3 {
-        if let Ok(country) = isocountry::CountryCode::for_alpha3(&upper) {
+        if let Some(country) = country_where(|country| country.alpha3() == upper) {
             return Err(refuse(format!(
                 "must be a two-letter ISO 3166-1 code; got the three-letter {code:?}. Did you mean {}?",
                 country.alpha2()
@@ -481,13 +502,24 @@ pub(crate) fn country_code(field: &'static str, code: &str) -> Result<&'static s
             "{code:?} is a user-assigned code, not an officially assigned country code."
         )));
     }
-    match isocountry::CountryCode::for_alpha2(&upper) {
-        Ok(country) => Ok(country.alpha2()),
-        Err(_) => Err(refuse(format!(
+    match country_where(|country| country.alpha2() == upper) {
+        Some(country) => Ok(country.alpha2()),
+        None => Err(refuse(format!(
             "must be an officially assigned ISO 3166-1 alpha-2 code, such as CN; got {}.",
             quote(code)
         ))),
     }
+}
+
+/// The country whose codes satisfy `test`. A search over the crate's table of countries rather
+/// than its `for_alpha2`/`for_alpha3`, whose 249-arm string matches are large in WebAssembly;
+/// the codes are unique, so the result is the same.
+fn country_where(
+    test: impl Fn(&isocountry::CountryCode) -> bool,
+) -> Option<isocountry::CountryCode> {
+    isocountry::CountryCode::iter()
+        .copied()
+        .find(|country| test(country))
 }
 
 /// Codes people write that ISO 3166-1 assigns to nobody, or reserves, with the right one.
@@ -508,11 +540,10 @@ fn is_user_assigned(code: &str) -> bool {
 
 /// Every officially assigned alpha-2 code with its English short name, sorted by code.
 pub fn country_codes() -> Vec<(&'static str, &'static str)> {
-    let mut codes: Vec<_> = isocountry::CountryCode::iter()
+    // The crate keeps its countries sorted by alpha-2 code too, so no sort is needed.
+    isocountry::CountryCode::iter_alpha2()
         .map(|country| (country.alpha2(), country.name()))
-        .collect();
-    codes.sort_unstable();
-    codes
+        .collect()
 }
 
 /// Parses the options of a new account: `{ Instances?: { RSA?, ECC?, SM2? },
@@ -629,6 +660,105 @@ pub(crate) fn quote(text: &str) -> String {
     }
 }
 
+/// The text of `format!("{x}")` for a float, made from the shortest round-trip digits that
+/// serde_json's float formatter already gives for [`describe`], so that WebAssembly does not
+/// carry a second float-to-text algorithm (core's Grisu and Dragon4, with their tables).
+///
+/// Both give the shortest digit string that reads back as `x`, the one nearest `x` when several
+/// do. They differ only in the layout (`1.5e22` there, `15000000000000000000000` here) and when
+/// `x` lies exactly halfway between the two nearest: serde_json's rounds that tie to even,
+/// core's up, and so does this function.
+#[cfg_attr(
+    not(any(target_arch = "wasm32", test)),
+    expect(dead_code, reason = "used by the WebAssembly binding, tested natively")
+)]
+pub(crate) fn display_float(x: f64) -> String {
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    let Some(number) = serde_json::Number::from_f64(x.abs()) else {
+        return format!("{sign}inf");
+    };
+    let text = number.to_string();
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().unwrap_or(0)),
+        None => (text.as_str(), 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // The value is 0.DIGITS times ten to the power `point`.
+    let all = format!("{whole}{fraction}");
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let mut digits = all.trim_matches('0').to_owned();
+    if digits.is_empty() {
+        return format!("{sign}0");
+    }
+    let count = |digits: &str| i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    let mut point = count(whole) + exponent - i32::try_from(leading).unwrap_or(i32::MAX);
+    if is_halfway_above(x.abs(), &digits, point - count(&digits) - 1) {
+        // Round the last digit up, carrying.
+        let mut bytes = digits.into_bytes();
+        while bytes.last() == Some(&b'9') {
+            bytes.pop();
+        }
+        match bytes.last_mut() {
+            Some(last) => *last += 1,
+            None => {
+                bytes.push(b'1');
+                point += 1;
+            }
+        }
+        digits = String::from_utf8(bytes).unwrap_or_default();
+    }
+    let count = count(&digits);
+    let zeros = |n: i32| "0".repeat(usize::try_from(n).unwrap_or(0));
+    if point <= 0 {
+        format!("{sign}0.{}{digits}", zeros(-point))
+    } else if point >= count {
+        format!("{sign}{digits}{}", zeros(point - count))
+    } else {
+        let (before, after) = digits.split_at(usize::try_from(point).unwrap_or(0));
+        format!("{sign}{before}.{after}")
+    }
+}
+
+/// Whether the positive `x` is exactly DIGITS followed by one more digit 5, times ten to the
+/// power `scale`: halfway between DIGITS and the next number of as many digits.
+fn is_halfway_above(x: f64, digits: &str, scale: i32) -> bool {
+    let Some(half) = digits
+        .parse::<u128>()
+        .ok()
+        .and_then(|d| d.checked_mul(10)?.checked_add(5))
+    else {
+        return false;
+    };
+    // x = odd * 2^power exactly.
+    let bits = x.to_bits();
+    let biased = i32::try_from((bits >> 52) & 0x7FF).unwrap_or(0);
+    let fraction = bits & ((1 << 52) - 1);
+    let (mut odd, mut power) = if biased == 0 {
+        (u128::from(fraction), -1074)
+    } else {
+        (u128::from(fraction | 1 << 52), biased - 1075)
+    };
+    if odd == 0 {
+        return false;
+    }
+    let zeros = odd.trailing_zeros();
+    odd >>= zeros;
+    power += i32::try_from(zeros).unwrap_or(0);
+    // half * 10^scale = half * 5^scale * 2^scale, and half is odd.
+    let Some(five) = 5u128.checked_pow(scale.unsigned_abs()) else {
+        return false;
+    };
+    power == scale
+        && if scale >= 0 {
+            half.checked_mul(five) == Some(odd)
+        } else {
+            odd.checked_mul(five) == Some(half)
+        }
+}
+
 /// Names a JSON value's type for messages, without echoing long content.
 fn describe(value: &Value) -> String {
     match value {
@@ -682,9 +812,147 @@ mod tests {
     }
 
     #[test]
+    fn ascii_case_checks_match_unicode_lower_case() {
+        // The argument of `starts_with_ignore_ascii_case`: only these non-ASCII characters
+        // have a lower case with ASCII in it.
+        for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
+            if !c.is_ascii() && c.to_lowercase().any(|l| l.is_ascii()) {
+                assert!(matches!(c, '\u{130}' | '\u{212A}'), "U+{:04X}", c as u32);
+            }
+        }
+        let texts = [
+            "",
+            "a",
+            "aliyun",
+            "ALIYUN-x",
+            "AliYun",
+            "al\u{130}yun",
+            "ali\u{130}un",
+            "\u{212A}",
+            "acs:",
+            "ACS:x",
+            "acs",
+            "xacs:",
+            "HTTP://x",
+            "a https://",
+            "HtTpS:/",
+            "http:\u{130}//",
+            "\u{3a3}http://\u{3a3}",
+            "h\u{212A}ttp://",
+            "阿里云http://",
+        ];
+        for text in texts {
+            let lower = text.to_lowercase();
+            for prefix in ["aliyun", "acs:"] {
+                assert_eq!(
+                    starts_with_ignore_ascii_case(text, prefix),
+                    lower.starts_with(prefix),
+                    "{text:?} {prefix:?}"
+                );
+            }
+            for needle in ["http://", "https://"] {
+                assert_eq!(
+                    contains_ignore_ascii_case(text, needle),
+                    lower.contains(needle),
+                    "{text:?} {needle:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn display_float_is_core_display() {
+        let mut special = vec![
+            0.0,
+            -0.0,
+            1.0,
+            1000.5,
+            1e21,
+            1e22,
+            1.5e300,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::EPSILON,
+            0.1,
+            0.3,
+            123456.789,
+            9007199254740993.0,
+            4294967295.0,
+            1e15,
+            1e16,
+            1e17,
+            1e-7,
+            0.000123,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -1234.5,
+        ];
+        special.extend((0..1100).map(|e| 10f64.powi(e - 330)));
+        special.extend((0..64).map(|e| 2f64.powi(e) + 1.0));
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move || {
+            // xorshift64*: reproducible bit patterns over the whole range of f64.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        special.extend((0..200_000).map(|_| f64::from_bits(next())));
+        // Numbers with few fraction bits, where ties are common.
+        special.extend((0..200_000).map(|_| {
+            let shift = next() % 60;
+            let whole = (next() >> shift) as f64;
+            whole + (next() % 16) as f64 / 16.0
+        }));
+        special.extend((0..100_000).map(|_| {
+            let shift = next() % 64;
+            (next() >> shift) as f64 * 2f64.powi((next() % 200) as i32 - 100)
+        }));
+        special.extend((0..100_000).map(|_| {
+            let shift = next() % 64;
+            (next() >> shift) as f64
+        }));
+        for x in special {
+            assert_eq!(display_float(x), format!("{x}"), "{:#x}", x.to_bits());
+        }
+    }
+
+    #[test]
+    fn country_lookup_matches_the_crate() {
+        for country in isocountry::CountryCode::iter() {
+            let by_alpha2 = country_where(|c| c.alpha2() == country.alpha2());
+            assert_eq!(
+                by_alpha2,
+                isocountry::CountryCode::for_alpha2(country.alpha2()).ok()
+            );
+            let by_alpha3 = country_where(|c| c.alpha3() == country.alpha3());
+            assert_eq!(
+                by_alpha3,
+                isocountry::CountryCode::for_alpha3(country.alpha3()).ok()
+            );
+        }
+        for code in ["", "C", "XX", "UK", "cn", "CHN ", "ZZZ", "chn"] {
+            assert_eq!(
+                country_where(|c| c.alpha2() == code),
+                isocountry::CountryCode::for_alpha2(code).ok()
+            );
+            assert_eq!(
+                country_where(|c| c.alpha3() == code),
+                isocountry::CountryCode::for_alpha3(code).ok()
+            );
+        }
+    }
+
+    #[test]
     fn country_list_has_only_official_codes() {
         let codes = country_codes();
         assert_eq!(codes.len(), 249);
+        assert!(
+            codes.windows(2).all(|pair| pair[0] < pair[1]),
+            "sorted by code"
+        );
         assert!(codes.iter().any(|(code, _)| *code == "CN"));
         assert!(!codes.iter().any(|(code, _)| is_user_assigned(code)));
     }

@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use crate::account::{Account, AccountOptions, Prepared};
+use crate::account::{Account, AccountOptions, Prepared, StoredCa};
 use crate::action::{self, Failure};
 use crate::algorithm::{Algorithm, KeyFamily};
 use crate::env::{Clock, OsEntropy, UnixMillis};
@@ -220,17 +220,24 @@ impl PrivateCa {
         let inner = self.inner.clone();
         settle(move || {
             let account = inner.borrow()?;
-            let mut cas: Vec<_> = account.cas().collect();
-            cas.sort_by_key(|ca| ca.created_at());
+            // A stable sort by creation time of the Identifier order that `cas()` gives, by
+            // insertion after equal times: a few hundred bytes less WebAssembly than a library
+            // sort, and an account holds few CAs.
+            let mut cas = Vec::new();
+            for ca in account.cas() {
+                let at =
+                    cas.partition_point(|other: &&StoredCa| other.created_at() <= ca.created_at());
+                cas.insert(at, ca);
+            }
             let list: Vec<Value> = cas
                 .into_iter()
                 .map(|ca| {
-                    serde_json::json!({
-                        "Identifier": ca.identifier(),
-                        "Algorithm": ca.algorithm().name(),
-                        "CreatedAt": ca.created_at(),
-                        "Certificate": ca.certificate().pem(),
-                    })
+                    action::object([
+                        ("Identifier", ca.identifier().into()),
+                        ("Algorithm", ca.algorithm().name().into()),
+                        ("CreatedAt", ca.created_at().into()),
+                        ("Certificate", ca.certificate().pem().into()),
+                    ])
                 })
                 .collect();
             Ok(Value::Array(list))
@@ -293,7 +300,7 @@ fn generate_private_key_now(algorithm: JsValue) -> Promise {
         Value::String(name) => Algorithm::parse("Algorithm", &name),
         other => Err(ApiError::invalid(
             "Algorithm",
-            format!("Algorithm must be a string; got {other}."),
+            format!("Algorithm must be a string; got {}.", json_text(&other)),
         )),
     });
     let algorithm = match parsed {
@@ -305,7 +312,10 @@ fn generate_private_key_now(algorithm: JsValue) -> Promise {
         let pem = key
             .export_pkcs8_pem(KeyProtection::Plain, &mut OsEntropy)
             .map_err(failure)?;
-        Ok(serde_json::json!({ "Algorithm": algorithm.name(), "PrivateKey": pem.as_str() }))
+        Ok(action::object([
+            ("Algorithm", algorithm.name().into()),
+            ("PrivateKey", pem.as_str().into()),
+        ]))
     };
     let web_key = match algorithm.family() {
         KeyFamily::Rsa => webcrypto_rsa_key(algorithm),
@@ -473,7 +483,7 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
     let pending = match prepared {
         Err(failure) => return Promise::reject(&js_error(&failure.error, &failure.request_id)),
         Ok(Prepared::Replay(response)) => {
-            return Promise::resolve(&to_js(&serde_json::json!(response)));
+            return Promise::resolve(&to_js(&json_of(&response)));
         }
         Ok(Prepared::InProgress { client_token }) => return follow(inner, client_token),
         Ok(Prepared::Issue(pending)) => pending,
@@ -497,7 +507,7 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
             let response = account
                 .complete_root(pending, key)
                 .map_err(|error| Failure { request_id, error })?;
-            Ok(serde_json::json!(response))
+            Ok(json_of(&response))
         });
     }
     let algorithm = pending.algorithm();
@@ -514,7 +524,7 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
             let response = account
                 .complete_root(pending, key)
                 .map_err(|error| Failure { request_id, error })?;
-            Ok(serde_json::json!(response))
+            Ok(json_of(&response))
         });
     };
     let token = pending.client_token().map(str::to_owned);
@@ -573,7 +583,7 @@ fn complete_with(
             })
     })();
     match result {
-        Ok(response) => Ok(to_js(&serde_json::json!(response))),
+        Ok(response) => Ok(to_js(&json_of(&response))),
         Err(failure) => Err(js_error(&failure.error, &failure.request_id)),
     }
 }
@@ -609,7 +619,7 @@ fn follow(inner: Rc<Inner>, client_token: String) -> Promise {
                 .ok_or_else(|| failure(ApiError::internal("the first call's CA is gone")))
         })();
         match result {
-            Ok(response) => Ok(to_js(&serde_json::json!(response))),
+            Ok(response) => Ok(to_js(&json_of(&response))),
             Err(failure) => Err(js_error(&failure.error, &failure.request_id)),
         }
     });
@@ -722,6 +732,7 @@ fn to_json(value: &JsValue, field: &str, depth: usize) -> Result<Value, ApiError
             .as_f64()
             .unwrap_or(0.0);
         if length > f64::from(MAX_ARRAY) {
+            let length = request::display_float(length);
             return Err(refuse(&format!("has too many elements ({length})")));
         }
         let mut items = Vec::new();
@@ -821,7 +832,19 @@ fn wipe(value: &mut Value) {
 
 fn to_js(value: &Value) -> JsValue {
     // serde_json always produces valid JSON, which JSON.parse always accepts.
-    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&json_text(value)).unwrap_or(JsValue::NULL)
+}
+
+/// `json!(value)` for values whose serialization cannot fail (structs of strings and numbers),
+/// without the macro's `unwrap` and so without the formatting of serde_json's errors.
+fn json_of(value: &impl serde::Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+/// The compact JSON text of `value`, as its `Display` gives it, through the same serializer
+/// as [`to_js_wiping`] (`Display` would bring two more: compact and pretty).
+fn json_text(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 fn set(object: &Object, key: &str, value: &JsValue) {
@@ -831,7 +854,7 @@ fn set(object: &Object, key: &str, value: &JsValue) {
 
 /// Builds the SDK-shaped error: `ClientError`, `ThrottlingError` or `ServerError`.
 fn js_error(error: &ApiError, request_id: &str) -> JsValue {
-    let body = to_js(&serde_json::json!(error.to_body(request_id)));
+    let body = to_js(&json_of(&error.to_body(request_id)));
     let status = error.status();
     match error.kind() {
         ErrorKind::Client => ClientError::new(&body, status).into(),
