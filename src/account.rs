@@ -6,7 +6,8 @@
 //! an RSA key from WebCrypto in between without holding a borrow of the account across the wait:
 //! [`Account::prepare_root`] validates and claims (ClientToken, rate-limit slot, purchased
 //! instance) synchronously, the key is made, and [`Account::complete_root`] issues and commits,
-//! or releases the claims on failure.
+//! or releases the claims on failure. That last step is itself two, [`Account::build_root`] and
+//! [`Account::finish_root`], so that the binding can have WebCrypto make the signature.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -18,7 +19,7 @@ use crate::algorithm::{Algorithm, KeyFamily};
 use crate::env::{Clock, Entropy, UnixMillis};
 use crate::error::ApiError;
 use crate::keys::{CaKey, KeyProtection};
-use crate::profile::{IssuedCertificate, issue_root};
+use crate::profile::{IssuedCertificate, UnsignedRoot, build_root};
 use crate::request::CreateRootCaRequest;
 
 /// Settings of the emulated cloud account; everything is off by default.
@@ -125,6 +126,24 @@ impl PendingRoot {
     /// The ClientToken the call carries, if any.
     pub fn client_token(&self) -> Option<&str> {
         self.request.client_token.as_deref()
+    }
+}
+
+/// A root CA built up to its signature by [`Account::build_root`]; it holds the pending
+/// call's claims until [`Account::finish_root`].
+#[derive(Debug)]
+#[must_use = "an unsigned root holds claims until finish_root"]
+pub struct UnsignedRootCa {
+    pending: PendingRoot,
+    key: CaKey,
+    certificate: UnsignedRoot,
+    now: UnixMillis,
+}
+
+impl UnsignedRootCa {
+    /// The DER `TBSCertificate` to sign with the CA's own key.
+    pub fn to_be_signed(&self) -> &[u8] {
+        self.certificate.to_be_signed()
     }
 }
 
@@ -295,6 +314,7 @@ impl Account {
 
     /// Step three of creating a root CA: issue the certificate with `key`, verify it, and
     /// store the CA. On any failure, including a failed key source, the claims are released.
+    /// The same as [`Account::build_root`] then [`Account::finish_root`] with no signature.
     ///
     /// # Errors
     ///
@@ -305,7 +325,89 @@ impl Account {
         pending: PendingRoot,
         key: Result<CaKey, ApiError>,
     ) -> Result<CreateRootCaResponse, ApiError> {
-        match self.issue(&pending, key) {
+        let unsigned = self.build_root(pending, key)?;
+        self.finish_root(unsigned, None)
+    }
+
+    /// Step three, first half, for a signer outside the crate: build the certificate with
+    /// `key` up to its signature. On failure the claims are released.
+    ///
+    /// # Errors
+    ///
+    /// `InternalError` when the key source failed, the key does not fit the algorithm, or the
+    /// certificate cannot be built.
+    pub fn build_root(
+        &mut self,
+        pending: PendingRoot,
+        key: Result<CaKey, ApiError>,
+    ) -> Result<UnsignedRootCa, ApiError> {
+        let built = key.and_then(|key| {
+            if key.algorithm() != pending.request.algorithm {
+                return Err(ApiError::internal(
+                    "the key does not match the requested algorithm",
+                ));
+            }
+            let now = self.clock.now();
+            let request = &pending.request;
+            let certificate = build_root(
+                &request.subject,
+                request.years,
+                &key,
+                now,
+                self.entropy.as_mut(),
+            )?;
+            Ok((key, certificate, now))
+        });
+        match built {
+            Ok((key, certificate, now)) => Ok(UnsignedRootCa {
+                pending,
+                key,
+                certificate,
+                now,
+            }),
+            Err(error) => {
+                self.abandon_root(pending);
+                Err(error)
+            }
+        }
+    }
+
+    /// Step three, second half: sign (with the CA's key here when `signature` is `None`),
+    /// verify the signature with the certificate's public key, and store the CA. On failure
+    /// the claims are released and nothing is stored.
+    ///
+    /// # Errors
+    ///
+    /// `InternalError` when signing fails or the signature does not verify.
+    pub fn finish_root(
+        &mut self,
+        unsigned: UnsignedRootCa,
+        signature: Option<Vec<u8>>,
+    ) -> Result<CreateRootCaResponse, ApiError> {
+        let UnsignedRootCa {
+            pending,
+            key,
+            certificate,
+            now,
+        } = unsigned;
+        let signature = match signature {
+            Some(signature) => Ok(signature),
+            None => key.sign(certificate.to_be_signed(), self.entropy.as_mut()),
+        };
+        let stored = signature
+            .and_then(|signature| certificate.finish(&signature))
+            .and_then(|certificate| {
+                let request = &pending.request;
+                Ok(StoredCa {
+                    identifier: self.new_identifier()?,
+                    certificate,
+                    key,
+                    tags: request.tags.clone(),
+                    resource_group_id: request.resource_group_id.clone(),
+                    created_at: now,
+                })
+            });
+        match stored {
             Ok(ca) => {
                 let identifier = ca.identifier.clone();
                 let response = response(pending.request_id.clone(), &ca);
@@ -410,36 +512,6 @@ impl Account {
             identifier: identifier.to_owned(),
         })?;
         ca.key.export_pkcs8_pem(protection, self.entropy.as_mut())
-    }
-
-    fn issue(
-        &mut self,
-        pending: &PendingRoot,
-        key: Result<CaKey, ApiError>,
-    ) -> Result<StoredCa, ApiError> {
-        let key = key?;
-        if key.algorithm() != pending.request.algorithm {
-            return Err(ApiError::internal(
-                "the key does not match the requested algorithm",
-            ));
-        }
-        let now = self.clock.now();
-        let request = &pending.request;
-        let certificate = issue_root(
-            &request.subject,
-            request.years,
-            &key,
-            now,
-            self.entropy.as_mut(),
-        )?;
-        Ok(StoredCa {
-            identifier: self.new_identifier()?,
-            certificate,
-            key,
-            tags: request.tags.clone(),
-            resource_group_id: request.resource_group_id.clone(),
-            created_at: now,
-        })
     }
 
     fn new_identifier(&mut self) -> Result<String, ApiError> {

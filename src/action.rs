@@ -251,6 +251,15 @@ fn read_ca_certificate(pem: &str) -> Result<Certificate, ApiError> {
 }
 
 pub(crate) fn read_private_key(pem: &str, passphrase: Option<&str>) -> Result<CaKey, ApiError> {
+    read_private_key_der(pem, passphrase).map(|(key, _)| key)
+}
+
+/// [`read_private_key`], and the key's plain PKCS#8 DER (wiped when dropped), for a signer
+/// outside the crate.
+pub(crate) fn read_private_key_der(
+    pem: &str,
+    passphrase: Option<&str>,
+) -> Result<(CaKey, Zeroizing<Vec<u8>>), ApiError> {
     let unreadable = || {
         ApiError::invalid(
             "PrivateKey",
@@ -259,8 +268,8 @@ pub(crate) fn read_private_key(pem: &str, passphrase: Option<&str>) -> Result<Ca
     };
     let (label, der) = der::pem::decode_vec(pem.trim().as_bytes()).map_err(|_| unreadable())?;
     let der = Zeroizing::new(der);
-    match label {
-        "PRIVATE KEY" => CaKey::from_pkcs8_der("PrivateKey", &der),
+    let plain = match label {
+        "PRIVATE KEY" => der,
         "ENCRYPTED PRIVATE KEY" => {
             let passphrase = passphrase.ok_or_else(|| {
                 ApiError::invalid(
@@ -273,10 +282,12 @@ pub(crate) fn read_private_key(pem: &str, passphrase: Option<&str>) -> Result<Ca
             let plain = encrypted.decrypt(passphrase).map_err(|_| {
                 ApiError::invalid("Passphrase", "Passphrase does not decrypt the PrivateKey.")
             })?;
-            CaKey::from_pkcs8_der("PrivateKey", plain.as_bytes())
+            Zeroizing::new(plain.as_bytes().to_vec())
         }
-        _ => Err(unreadable()),
-    }
+        _ => return Err(unreadable()),
+    };
+    let key = CaKey::from_pkcs8_der("PrivateKey", &plain)?;
+    Ok((key, plain))
 }
 
 /// Most memory an imported key's scrypt parameters may ask for (128 · r · N bytes): 64 MiB,

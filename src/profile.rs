@@ -62,21 +62,69 @@ impl IssuedCertificate {
     }
 }
 
-/// Issues a self-signed root CA certificate for `key` and verifies its signature.
-///
-/// `now` is the issuance instant; see [`validity`] for how it becomes the validity period.
+/// A root CA certificate complete but for its signature: the DER `TBSCertificate` waits to be
+/// signed by the certificate's own key, here or by a signer outside the crate (WebCrypto).
+pub struct UnsignedRoot {
+    builder: CertificateBuilder<RootProfile>,
+    signer: SignerInfo,
+    tbs: Vec<u8>,
+}
+
+impl core::fmt::Debug for UnsignedRoot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("UnsignedRoot")
+            .field("algorithm", &self.signer.algorithm)
+            .field("tbs_len", &self.tbs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl UnsignedRoot {
+    /// The DER `TBSCertificate`: the bytes the signature covers.
+    pub fn to_be_signed(&self) -> &[u8] {
+        &self.tbs
+    }
+
+    /// Verifies `signature` (in the certificate's encoding: the RSA signature block, or DER
+    /// `ECDSA-Sig-Value` for ECDSA and SM2) over the `TBSCertificate` with the certificate's
+    /// own public key, then assembles the certificate.
+    ///
+    /// # Errors
+    ///
+    /// `InternalError` when the signature does not verify or the certificate cannot be encoded.
+    pub fn finish(self, signature: &[u8]) -> Result<IssuedCertificate, ApiError> {
+        let failed =
+            |what: &str| ApiError::internal(format!("the certificate could not be built: {what}"));
+        let spki_der = self
+            .signer
+            .spki
+            .to_der()
+            .map_err(|_| failed("public key"))?;
+        let spki =
+            SubjectPublicKeyInfoRef::from_der(&spki_der).map_err(|_| failed("public key"))?;
+        verify_signature(self.signer.algorithm, spki, &self.tbs, signature)?;
+        let signature = BitString::from_bytes(signature).map_err(|_| failed("signature"))?;
+        let certificate = self
+            .builder
+            .assemble(signature, &self.signer)
+            .map_err(|e| failed(&e.to_string()))?;
+        let der = certificate.to_der().map_err(|_| failed("encoding"))?;
+        Ok(IssuedCertificate { der })
+    }
+}
+
+/// Builds the self-signed root CA certificate for `key` up to its signature.
 ///
 /// # Errors
 ///
-/// `InternalError` when the clock is out of range, randomness fails, or the signature does not
-/// verify with the certificate's own public key.
-pub fn issue_root(
+/// `InternalError` when the clock is out of range, randomness fails, or encoding fails.
+pub fn build_root(
     subject: &SubjectFields,
     years: u8,
     key: &CaKey,
     now: UnixMillis,
     entropy: &mut dyn Entropy,
-) -> Result<IssuedCertificate, ApiError> {
+) -> Result<UnsignedRoot, ApiError> {
     let failed =
         |what: &str| ApiError::internal(format!("the certificate could not be built: {what}"));
     let profile = RootProfile {
@@ -96,16 +144,11 @@ pub fn issue_root(
     let tbs = builder
         .finalize(&signer)
         .map_err(|e| failed(&e.to_string()))?;
-    let signature = key.sign(&tbs, entropy)?;
-    let spki_der = signer.spki.to_der().map_err(|_| failed("public key"))?;
-    let spki = SubjectPublicKeyInfoRef::from_der(&spki_der).map_err(|_| failed("public key"))?;
-    verify_signature(key.algorithm(), spki, &tbs, &signature)?;
-    let signature = BitString::from_bytes(&signature).map_err(|_| failed("signature"))?;
-    let certificate = builder
-        .assemble(signature, &signer)
-        .map_err(|e| failed(&e.to_string()))?;
-    let der = certificate.to_der().map_err(|_| failed("encoding"))?;
-    Ok(IssuedCertificate { der })
+    Ok(UnsignedRoot {
+        builder,
+        signer,
+        tbs,
+    })
 }
 
 /// The subject: C (if given), ST, L, O, OU, CN, one attribute per RDN. C is a

@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use crate::account::{Account, AccountOptions, Prepared, StoredCa};
+use crate::account::{Account, AccountOptions, PendingRoot, Prepared, StoredCa, UnsignedRootCa};
 use crate::action::{self, Failure};
 use crate::algorithm::{Algorithm, KeyFamily};
 use crate::env::{Clock, OsEntropy, UnixMillis};
@@ -488,39 +488,36 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
         Ok(Prepared::InProgress { client_token }) => return follow(inner, client_token),
         Ok(Prepared::Issue(pending)) => pending,
     };
-    if let Some(key) = given_key {
-        return settle(move || {
-            let mut account = inner.borrow()?;
-            let request_id = pending.request_id().to_owned();
-            let key = if key.algorithm() == pending.algorithm() {
-                Ok(key)
-            } else {
-                Err(ApiError::invalid(
-                    "PrivateKey",
-                    format!(
-                        "PrivateKey is a {} key, but the request's Algorithm is {}.",
-                        key.algorithm(),
-                        pending.algorithm()
-                    ),
-                ))
-            };
-            let response = account
-                .complete_root(pending, key)
-                .map_err(|error| Failure { request_id, error })?;
-            Ok(json_of(&response))
-        });
-    }
     let algorithm = pending.algorithm();
-    let web_key = match algorithm.family() {
-        KeyFamily::Rsa => webcrypto_rsa_key(algorithm),
+    let given_key = given_key.map(|(key, pkcs8)| {
+        if key.algorithm() == algorithm {
+            Ok((key, pkcs8))
+        } else {
+            Err(ApiError::invalid(
+                "PrivateKey",
+                format!(
+                    "PrivateKey is a {} key, but the request's Algorithm is {}.",
+                    key.algorithm(),
+                    algorithm
+                ),
+            ))
+        }
+    });
+    // RSA signs in WebCrypto where it exists: native code, where Rust's RSA private-key
+    // operation in WebAssembly takes 15-90 ms. Elliptic curves and SM2 stay here, where they
+    // are faster than a round trip through WebCrypto's promises.
+    let subtle = match algorithm.family() {
+        KeyFamily::Rsa => webcrypto_subtle(),
         KeyFamily::Ecc | KeyFamily::Sm2 => None,
     };
-    let Some(web_key) = web_key else {
-        // Elliptic curves (milliseconds) and RSA without WebCrypto: make the key here.
+    let Some(subtle) = subtle else {
         return settle(move || {
             let mut account = inner.borrow()?;
             let request_id = pending.request_id().to_owned();
-            let key = account.generate_key(pending.algorithm());
+            let key = match given_key {
+                Some(given) => given.map(|(key, _)| key),
+                None => account.generate_key(algorithm),
+            };
             let response = account
                 .complete_root(pending, key)
                 .map_err(|error| Failure { request_id, error })?;
@@ -528,17 +525,23 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
         });
     };
     let token = pending.client_token().map(str::to_owned);
-    let pending = Rc::new(RefCell::new(Some(pending)));
-    let on_key = {
-        let (inner, pending) = (inner.clone(), pending.clone());
-        Closure::once_into_js(move |pkcs8: JsValue| complete_with(&inner, &pending, Some(pkcs8)))
+    let flight = Rc::new(Flight {
+        inner: inner.clone(),
+        request_id: pending.request_id().to_owned(),
+        stage: RefCell::new(Stage::Keyless(pending)),
+        signing_key: RefCell::new(JsValue::UNDEFINED),
+        subtle,
+    });
+    let signature = match given_key {
+        Some(key) => flight.sign_given(key),
+        None => flight.generate_and_sign(algorithm),
     };
-    let on_error = {
-        let (inner, pending) = (inner.clone(), pending.clone());
-        // WebCrypto refused (an unusual platform): fall back to the Rust generator.
-        Closure::once_into_js(move |_: JsValue| complete_with(&inner, &pending, None))
+    let on_signature = {
+        let flight = flight.clone();
+        Closure::once_into_js(move |signature: JsValue| flight.finish(Some(&signature)))
     };
-    let promise = then(&web_key, &on_key, Some(&on_error));
+    let on_failure = Closure::once_into_js(move |error: JsValue| flight.recover(error));
+    let promise = then(&signature, &on_signature, Some(&on_failure));
     if let Some(token) = token {
         inner
             .in_flight
@@ -555,45 +558,207 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
     promise
 }
 
-/// Finishes a root CA once WebCrypto answered. Returns the response, or throws the error,
-/// which rejects the promise chain.
-fn complete_with(
-    inner: &Inner,
-    pending: &RefCell<Option<crate::account::PendingRoot>>,
-    pkcs8: Option<JsValue>,
-) -> Result<JsValue, JsValue> {
-    let Some(pending) = pending.borrow_mut().take() else {
-        return Err(js_error(
-            &ApiError::internal("the call completed twice"),
-            "",
-        ));
-    };
-    let request_id = pending.request_id().to_owned();
-    let result = (|| {
-        let mut account = inner.borrow()?;
-        let key = match pkcs8 {
-            Some(pkcs8) => key_from_webcrypto(&pkcs8, pending.algorithm()),
-            None => account.generate_key(pending.algorithm()),
+/// A root CA call that waits on WebCrypto: for an RSA key pair, then for the signature.
+struct Flight {
+    inner: Rc<Inner>,
+    request_id: String,
+    stage: RefCell<Stage>,
+    /// WebCrypto's handle of the private key, once there is one.
+    signing_key: RefCell<JsValue>,
+    subtle: JsValue,
+}
+
+enum Stage {
+    /// Claims held, no key yet.
+    Keyless(PendingRoot),
+    /// Built up to the signature, which WebCrypto is making.
+    Unsigned(Box<UnsignedRootCa>),
+    /// Failed, and the failure was reported.
+    Over,
+}
+
+impl Flight {
+    /// With the key given in the options: build now, then import the key into WebCrypto
+    /// (not extractable) and sign there.
+    fn sign_given(self: &Rc<Self>, given: Result<GivenKey, ApiError>) -> Promise {
+        let (key, pkcs8) = match given {
+            Ok((key, pkcs8)) => (Ok(key), Some(pkcs8)),
+            Err(error) => (Err(error), None),
         };
-        account
-            .complete_root(pending, key)
-            .map_err(|error| Failure {
-                request_id: request_id.clone(),
-                error,
+        if let Err(error) = self.build(key) {
+            return Promise::reject(&error);
+        }
+        let Some(pkcs8) = pkcs8 else {
+            return Promise::reject(&JsValue::UNDEFINED);
+        };
+        let bytes = Uint8Array::from(pkcs8.as_slice());
+        // importKey copies the bytes before it returns (WebCrypto's "get a copy of the
+        // buffer source"), so the JavaScript copy is wiped at once.
+        let imported = self.subtle_call(
+            "importKey",
+            &[
+                "pkcs8".into(),
+                bytes.clone().into(),
+                rsa_params(None).into(),
+                JsValue::FALSE,
+                Array::of1(&"sign".into()).into(),
+            ],
+        );
+        bytes.fill(0, 0, bytes.length());
+        let this = self.clone();
+        let sign = Closure::once_into_js(move |key: JsValue| -> Result<JsValue, JsValue> {
+            this.signing_key.replace(key);
+            this.sign()
+        });
+        then(&imported, &sign, None)
+    }
+
+    /// Without a key: WebCrypto makes the pair; its PKCS#8 export becomes the CA's key here,
+    /// and the private key's handle signs.
+    fn generate_and_sign(self: &Rc<Self>, algorithm: Algorithm) -> Promise {
+        let generated = self.subtle_call(
+            "generateKey",
+            &[
+                rsa_params(Some(algorithm)).into(),
+                JsValue::TRUE,
+                Array::of2(&"sign".into(), &"verify".into()).into(),
+            ],
+        );
+        let export = {
+            let this = self.clone();
+            Closure::once_into_js(move |pair: JsValue| -> Result<JsValue, JsValue> {
+                let private = Reflect::get(&pair, &"privateKey".into())?;
+                this.signing_key.replace(private.clone());
+                Ok(this
+                    .subtle_call("exportKey", &["pkcs8".into(), private])
+                    .into())
             })
-    })();
-    match result {
-        Ok(response) => Ok(to_js(&json_of(&response))),
-        Err(failure) => Err(js_error(&failure.error, &failure.request_id)),
+        };
+        let this = self.clone();
+        let build_and_sign =
+            Closure::once_into_js(move |pkcs8: JsValue| -> Result<JsValue, JsValue> {
+                this.build(key_from_webcrypto(&pkcs8, algorithm))?;
+                this.sign()
+            });
+        then(&then(&generated, &export, None), &build_and_sign, None)
+    }
+
+    /// Builds the certificate with `key`; a failure is final and rejects with the API error.
+    fn build(&self, key: Result<CaKey, ApiError>) -> Result<(), JsValue> {
+        let Stage::Keyless(pending) = self.stage.replace(Stage::Over) else {
+            return Err(self.error(ApiError::internal("the call was built twice")));
+        };
+        let built = self.account().and_then(|mut account| {
+            account
+                .build_root(pending, key)
+                .map_err(|error| self.error(error))
+        })?;
+        self.stage.replace(Stage::Unsigned(Box::new(built)));
+        Ok(())
+    }
+
+    /// Asks WebCrypto to sign the built `TBSCertificate`.
+    fn sign(&self) -> Result<JsValue, JsValue> {
+        let tbs = match &*self.stage.borrow() {
+            Stage::Unsigned(unsigned) => Uint8Array::from(unsigned.to_be_signed()),
+            _ => return Err(JsValue::UNDEFINED),
+        };
+        let key = self.signing_key.borrow().clone();
+        Ok(self
+            .subtle_call("sign", &[rsa_params(None).into(), key, tbs.into()])
+            .into())
+    }
+
+    /// Verifies the signature (or signs here, without one), stores the CA and answers.
+    fn finish(&self, signature: Option<&JsValue>) -> Result<JsValue, JsValue> {
+        let Stage::Unsigned(unsigned) = self.stage.replace(Stage::Over) else {
+            return Err(self.error(ApiError::internal("the call completed twice")));
+        };
+        // A signature is an ArrayBuffer; anything else fails verification.
+        let signature = signature.map(|signature| Uint8Array::new(signature).to_vec());
+        let mut account = self.account()?;
+        let response = account
+            .finish_root(*unsigned, signature)
+            .map_err(|error| self.error(error))?;
+        Ok(to_js(&json_of(&response)))
+    }
+
+    /// A step failed. Where WebCrypto failed (an unusual platform), Rust takes over: it makes
+    /// the key, or the signature. A failure of ours was final and is passed on.
+    fn recover(&self, error: JsValue) -> Result<JsValue, JsValue> {
+        match self.stage.replace(Stage::Over) {
+            Stage::Keyless(pending) => {
+                let mut account = self.account()?;
+                let key = account.generate_key(pending.algorithm());
+                let response = account
+                    .complete_root(pending, key)
+                    .map_err(|error| self.error(error))?;
+                Ok(to_js(&json_of(&response)))
+            }
+            unsigned @ Stage::Unsigned(_) => {
+                self.stage.replace(unsigned);
+                self.finish(None)
+            }
+            Stage::Over => Err(error),
+        }
+    }
+
+    fn account(&self) -> Result<std::cell::RefMut<'_, Account>, JsValue> {
+        self.inner
+            .borrow()
+            .map_err(|failure| self.error(failure.error))
+    }
+
+    fn error(&self, error: ApiError) -> JsValue {
+        js_error(&error, &self.request_id)
+    }
+
+    /// `crypto.subtle[method](...args)`; a synchronous throw becomes a rejected Promise.
+    fn subtle_call(&self, method: &str, args: &[JsValue]) -> Promise {
+        let args: Array = args.iter().collect();
+        Reflect::get(&self.subtle, &method.into())
+            .and_then(|f| f.dyn_into::<Function>())
+            .and_then(|f| Reflect::apply(&f, &self.subtle, &args))
+            .and_then(|p| p.dyn_into::<Promise>())
+            .unwrap_or_else(|error| Promise::reject(&error))
     }
 }
 
+/// `crypto.subtle`, where the platform has it (browsers only in secure contexts).
+fn webcrypto_subtle() -> Option<JsValue> {
+    Reflect::get(&js_sys::global(), &"crypto".into())
+        .and_then(|crypto| Reflect::get(&crypto, &"subtle".into()))
+        .ok()
+        .filter(JsValue::is_object)
+}
+
+/// WebCrypto's RSASSA-PKCS1-v1_5 with SHA-256, with key generation parameters for
+/// `algorithm` when given.
+fn rsa_params(generate: Option<Algorithm>) -> Object {
+    let params = Object::new();
+    set(&params, "name", &"RSASSA-PKCS1-v1_5".into());
+    set(&params, "hash", &"SHA-256".into());
+    if let Some(algorithm) = generate {
+        set(&params, "modulusLength", &algorithm.key_bits().into());
+        set(
+            &params,
+            "publicExponent",
+            &Uint8Array::from(&[1u8, 0, 1][..]).into(),
+        );
+    }
+    params
+}
+
+/// A key given in the options, and its PKCS#8 DER for WebCrypto (re-encoding an RSA key would
+/// compute its CRT coefficient again: milliseconds in WebAssembly).
+type GivenKey = (CaKey, Zeroizing<Vec<u8>>);
+
 /// Reads `options.PrivateKey` of `createRootCACertificate`, if given.
-fn key_option(options: &JsValue) -> Result<Option<CaKey>, ApiError> {
+fn key_option(options: &JsValue) -> Result<Option<GivenKey>, ApiError> {
     let mut value = to_json(options, "options", 0)?;
     let key = match value.get("PrivateKey") {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(pem)) => action::read_private_key(pem, None).map(Some),
+        Some(Value::String(pem)) => action::read_private_key_der(pem, None).map(Some),
         Some(_) => Err(ApiError::invalid(
             "PrivateKey",
             "PrivateKey must be a PEM string.",
@@ -629,26 +794,19 @@ fn follow(inner: Rc<Inner>, client_token: String) -> Promise {
 /// Starts RSA key generation in WebCrypto and resolves to the PKCS#8 `ArrayBuffer`, or
 /// `None` where WebCrypto is missing (non-secure browser origins).
 fn webcrypto_rsa_key(algorithm: Algorithm) -> Option<Promise> {
-    let subtle = Reflect::get(&js_sys::global(), &"crypto".into())
-        .and_then(|crypto| Reflect::get(&crypto, &"subtle".into()))
-        .ok()
-        .filter(|subtle| subtle.is_object())?;
+    let subtle = webcrypto_subtle()?;
     let generate = Reflect::get(&subtle, &"generateKey".into())
         .ok()?
         .dyn_into::<Function>()
         .ok()?;
-    let params = Object::new();
-    set(&params, "name", &"RSASSA-PKCS1-v1_5".into());
-    set(&params, "modulusLength", &algorithm.key_bits().into());
-    set(
-        &params,
-        "publicExponent",
-        &Uint8Array::from(&[1u8, 0, 1][..]).into(),
-    );
-    set(&params, "hash", &"SHA-256".into());
     let usages = Array::of2(&"sign".into(), &"verify".into());
     let key_pair = generate
-        .call3(&subtle, &params, &JsValue::TRUE, &usages)
+        .call3(
+            &subtle,
+            &rsa_params(Some(algorithm)),
+            &JsValue::TRUE,
+            &usages,
+        )
         .ok()?
         .dyn_into::<Promise>()
         .ok()?;

@@ -290,6 +290,122 @@ async fn rsa_falls_back_to_rust_without_webcrypto() {
     assert!(text(&key.unwrap(), "PrivateKey").starts_with("-----BEGIN PRIVATE KEY-----"));
 }
 
+/// Replaces `crypto.subtle[method]` with `make(original, calls)`'s function, where `calls`
+/// collects each call's arguments, until [`restore`].
+fn patch_subtle(method: &str, make: &str) -> Array {
+    let subtle = get(&get(&js_sys::global(), "crypto"), "subtle");
+    let original = get(&subtle, method);
+    let calls = Array::new();
+    let factory = js_sys::Function::new_with_args("original, calls", make);
+    let replacement = factory
+        .call2(&JsValue::UNDEFINED, &original, &calls)
+        .unwrap();
+    let descriptor = Object::new();
+    Reflect::set(&descriptor, &"value".into(), &replacement).unwrap();
+    Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).unwrap();
+    Reflect::define_property(
+        &subtle.dyn_into::<Object>().unwrap(),
+        &method.into(),
+        &descriptor,
+    )
+    .unwrap();
+    calls
+}
+
+fn restore(method: &str) {
+    let subtle = get(&get(&js_sys::global(), "crypto"), "subtle");
+    Reflect::delete_property(&subtle.dyn_into::<Object>().unwrap(), &method.into()).unwrap();
+}
+
+const SPY: &str =
+    "return function (...args) { calls.push(args); return original.apply(this, args); }";
+
+#[wasm_bindgen_test]
+async fn a_given_rsa_key_signs_in_webcrypto_and_its_copy_is_wiped() {
+    let key = settle(generate_private_key("RSA_1024".into()))
+        .await
+        .unwrap();
+    let options = Object::new();
+    Reflect::set(&options, &"PrivateKey".into(), &get(&key, "PrivateKey")).unwrap();
+    let imports = patch_subtle("importKey", SPY);
+    let signs = patch_subtle("sign", SPY);
+    let result = settle(create(request("RSA_1024"), options.into())).await;
+    restore("importKey");
+    restore("sign");
+    let response = result.unwrap();
+    assert_eq!(imports.length(), 1);
+    let import = Array::from(&imports.get(0));
+    assert_eq!(import.get(0).as_string().as_deref(), Some("pkcs8"));
+    assert_eq!(import.get(3), JsValue::FALSE, "not extractable");
+    let bytes = Uint8Array::new(&import.get(1)).to_vec();
+    assert!(bytes.len() > 600);
+    assert!(
+        bytes.iter().all(|&b| b == 0),
+        "the key's JavaScript copy is wiped"
+    );
+    assert_eq!(signs.length(), 1);
+    let certificate = Certificate::from_der(&pem_to_der(&text(&response, "Certificate"))).unwrap();
+    let signed = Uint8Array::new(&Array::from(&signs.get(0)).get(2)).to_vec();
+    assert_eq!(signed, certificate.tbs_certificate().to_der().unwrap());
+    assert!(webcrypto_verifies(&certificate).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_generated_rsa_key_signs_in_webcrypto() {
+    let signs = patch_subtle("sign", SPY);
+    let result = settle(create(request("RSA_1024"), JsValue::UNDEFINED)).await;
+    restore("sign");
+    let certificate =
+        Certificate::from_der(&pem_to_der(&text(&result.unwrap(), "Certificate"))).unwrap();
+    assert_eq!(signs.length(), 1);
+    assert!(webcrypto_verifies(&certificate).await);
+}
+
+#[wasm_bindgen_test]
+async fn rsa_signs_in_rust_when_webcrypto_refuses_to() {
+    let signs = patch_subtle(
+        "sign",
+        "return function (...args) { calls.push(args); return Promise.reject(new Error('no')); }",
+    );
+    let result = settle(create(request("RSA_1024"), JsValue::UNDEFINED)).await;
+    restore("sign");
+    assert_eq!(signs.length(), 1);
+    let certificate =
+        Certificate::from_der(&pem_to_der(&text(&result.unwrap(), "Certificate"))).unwrap();
+    assert!(webcrypto_verifies(&certificate).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_webcrypto_signature_is_refused_and_nothing_is_kept() {
+    let ca = PrivateCa::new(JsValue::UNDEFINED).unwrap();
+    let signed = request("RSA_1024");
+    Reflect::set(&signed, &"ClientToken".into(), &"token-1".into()).unwrap();
+    let _ = patch_subtle(
+        "sign",
+        "return async function (params, key, data) { return new Uint8Array(128).fill(1).buffer; }",
+    );
+    let result = settle(ca.create_root_ca_certificate(signed.clone(), JsValue::UNDEFINED)).await;
+    restore("sign");
+    let error = result.unwrap_err();
+    assert_eq!(text(&error, "name"), "ServerError");
+    assert_eq!(text(&error, "code"), "InternalError");
+    assert!(
+        text(&error, "message").contains("did not verify"),
+        "{error:?}"
+    );
+    let list: Array = settle(ca.list_ca_certificates())
+        .await
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_eq!(list.length(), 0);
+    // The ClientToken was released: the same call now makes the CA.
+    let response = settle(ca.create_root_ca_certificate(signed, JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    assert_eq!(text(&response, "Identifier").len(), 32);
+}
+
 #[wasm_bindgen_test]
 async fn a_generated_key_can_be_given_to_create() {
     let ca = PrivateCa::new(JsValue::UNDEFINED).unwrap();
