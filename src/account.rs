@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::Serialize;
 use serde_json::Value;
+use spki::SubjectPublicKeyInfoOwned;
 use zeroize::Zeroizing;
 
 use crate::algorithm::{Algorithm, KeyFamily};
@@ -135,7 +136,7 @@ impl PendingRoot {
 #[must_use = "an unsigned root holds claims until finish_root"]
 pub struct UnsignedRootCa {
     pending: PendingRoot,
-    key: CaKey,
+    key: Option<Result<CaKey, ApiError>>,
     certificate: UnsignedRoot,
     now: UnixMillis,
 }
@@ -144,6 +145,11 @@ impl UnsignedRootCa {
     /// The DER `TBSCertificate` to sign with the CA's own key.
     pub fn to_be_signed(&self) -> &[u8] {
         self.certificate.to_be_signed()
+    }
+    /// Hands over the key of a root built by [`Account::build_root_for`], or the error that
+    /// reading it gave. [`Account::finish_root`] checks that it fits the certificate.
+    pub fn set_key(&mut self, key: Result<CaKey, ApiError>) {
+        self.key = Some(key);
     }
 }
 
@@ -341,8 +347,29 @@ impl Account {
         pending: PendingRoot,
         key: Result<CaKey, ApiError>,
     ) -> Result<UnsignedRootCa, ApiError> {
-        let built = key.and_then(|key| {
-            if key.algorithm() != pending.request.algorithm {
+        let public = key
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|key| Ok((key.algorithm(), key.public_key_info()?)));
+        let mut unsigned = self.build_root_for(pending, public)?;
+        unsigned.key = Some(key);
+        Ok(unsigned)
+    }
+
+    /// [`Account::build_root`] for a key known so far by its algorithm and public key, so that
+    /// an outside signer can start while the key is read in full: hand the key over with
+    /// [`UnsignedRootCa::set_key`] before [`Account::finish_root`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Account::build_root`].
+    pub fn build_root_for(
+        &mut self,
+        pending: PendingRoot,
+        public: Result<(Algorithm, SubjectPublicKeyInfoOwned), ApiError>,
+    ) -> Result<UnsignedRootCa, ApiError> {
+        let built = public.and_then(|(algorithm, spki)| {
+            if algorithm != pending.request.algorithm {
                 return Err(ApiError::internal(
                     "the key does not match the requested algorithm",
                 ));
@@ -352,16 +379,17 @@ impl Account {
             let certificate = build_root(
                 &request.subject,
                 request.years,
-                &key,
+                algorithm,
+                spki,
                 now,
                 self.entropy.as_mut(),
             )?;
-            Ok((key, certificate, now))
+            Ok((certificate, now))
         });
         match built {
-            Ok((key, certificate, now)) => Ok(UnsignedRootCa {
+            Ok((certificate, now)) => Ok(UnsignedRootCa {
                 pending,
-                key,
+                key: None,
                 certificate,
                 now,
             }),
@@ -390,23 +418,30 @@ impl Account {
             certificate,
             now,
         } = unsigned;
-        let signature = match signature {
-            Some(signature) => Ok(signature),
-            None => key.sign(certificate.to_be_signed(), self.entropy.as_mut()),
-        };
-        let stored = signature
-            .and_then(|signature| certificate.finish(&signature))
-            .and_then(|certificate| {
-                let request = &pending.request;
-                Ok(StoredCa {
-                    identifier: self.new_identifier()?,
-                    certificate,
-                    key,
-                    tags: request.tags.clone(),
-                    resource_group_id: request.resource_group_id.clone(),
-                    created_at: now,
-                })
-            });
+        let key = key.unwrap_or_else(|| Err(ApiError::internal("the CA's key never came")));
+        let signed = key.and_then(|key| {
+            if key.public_key_info()? != *certificate.public_key_info() {
+                return Err(ApiError::internal(
+                    "the key does not match the certificate's public key",
+                ));
+            }
+            let signature = match signature {
+                Some(signature) => signature,
+                None => key.sign(certificate.to_be_signed(), self.entropy.as_mut())?,
+            };
+            Ok((key, certificate.finish(&signature)?))
+        });
+        let stored = signed.and_then(|(key, certificate)| {
+            let request = &pending.request;
+            Ok(StoredCa {
+                identifier: self.new_identifier()?,
+                certificate,
+                key,
+                tags: request.tags.clone(),
+                resource_group_id: request.resource_group_id.clone(),
+                created_at: now,
+            })
+        });
         match stored {
             Ok(ca) => {
                 let identifier = ca.identifier.clone();

@@ -251,15 +251,16 @@ fn read_ca_certificate(pem: &str) -> Result<Certificate, ApiError> {
 }
 
 pub(crate) fn read_private_key(pem: &str, passphrase: Option<&str>) -> Result<CaKey, ApiError> {
-    read_private_key_der(pem, passphrase).map(|(key, _)| key)
+    let der = read_private_key_der(pem, passphrase)?;
+    CaKey::from_pkcs8_der("PrivateKey", &der)
 }
 
-/// [`read_private_key`], and the key's plain PKCS#8 DER (wiped when dropped), for a signer
-/// outside the crate.
+/// The plain PKCS#8 DER of a PEM private key (wiped when dropped), decrypted if need be, not
+/// yet read as a key.
 pub(crate) fn read_private_key_der(
     pem: &str,
     passphrase: Option<&str>,
-) -> Result<(CaKey, Zeroizing<Vec<u8>>), ApiError> {
+) -> Result<Zeroizing<Vec<u8>>, ApiError> {
     let unreadable = || {
         ApiError::invalid(
             "PrivateKey",
@@ -286,8 +287,7 @@ pub(crate) fn read_private_key_der(
         }
         _ => return Err(unreadable()),
     };
-    let key = CaKey::from_pkcs8_der("PrivateKey", &plain)?;
-    Ok((key, plain))
+    Ok(plain)
 }
 
 /// Most memory an imported key's scrypt parameters may ask for (128 · r · N bytes): 64 MiB,

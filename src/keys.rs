@@ -180,6 +180,61 @@ impl CaKey {
     }
 }
 
+/// The algorithm and SubjectPublicKeyInfo of a PKCS#8 RSA private key, read without the
+/// checks and precomputation of [`CaKey::from_pkcs8_der`] (milliseconds in WebAssembly), so a
+/// certificate can be built and signed elsewhere while the key is read in full. `None` for a
+/// key that is not RSA.
+///
+/// # Errors
+///
+/// `InvalidParameter` when the key cannot be read or its size is not supported.
+pub fn rsa_public_key_info(
+    field: &'static str,
+    der: &[u8],
+) -> Result<Option<(Algorithm, SubjectPublicKeyInfoOwned)>, ApiError> {
+    let info = PrivateKeyInfoRef::from_der(der).map_err(|_| unreadable_key(field))?;
+    if info.algorithm.oid != RSA_ENCRYPTION {
+        return Ok(None);
+    }
+    let key =
+        rsa::pkcs1::RsaPrivateKey::<der::asn1::UintRef<'_>>::from_der(info.private_key.as_bytes())
+            .map_err(|_| unreadable_key(field))?;
+    let modulus = key.modulus.as_bytes();
+    let bits = match modulus.first() {
+        Some(&top) => modulus.len() * 8 - top.leading_zeros() as usize,
+        None => 0,
+    };
+    let algorithm = rsa_algorithm(field, bits)?;
+    let public = rsa::pkcs1::RsaPublicKey {
+        modulus: key.modulus,
+        public_exponent: key.public_exponent,
+    };
+    let subject_public_key = public.to_der().map_err(|_| unreadable_key(field))?;
+    Ok(Some((
+        algorithm,
+        SubjectPublicKeyInfoOwned {
+            algorithm: algorithm.spki_algorithm(),
+            subject_public_key: der::asn1::BitString::from_bytes(&subject_public_key)
+                .map_err(|_| unreadable_key(field))?,
+        },
+    )))
+}
+
+/// The algorithm of an RSA key of `bits`.
+fn rsa_algorithm(field: &'static str, bits: usize) -> Result<Algorithm, ApiError> {
+    match bits {
+        1024 => Ok(Algorithm::Rsa1024),
+        2048 => Ok(Algorithm::Rsa2048),
+        4096 => Ok(Algorithm::Rsa4096),
+        bits => Err(ApiError::invalid(
+            field,
+            format!(
+                "{field} is a {bits}-bit RSA key; only 1024, 2048 and 4096 bits are supported."
+            ),
+        )),
+    }
+}
+
 /// Verifies `signature` over `message` with the public key in `spki`, for `algorithm`.
 ///
 /// EC and SM2 public keys must be uncompressed points, as [`CaKey::public_key_info`] writes
@@ -267,19 +322,7 @@ fn read_pkcs8(field: &'static str, der: &[u8]) -> Result<CaKey, ApiError> {
     let oid = info.algorithm.oid;
     if oid == RSA_ENCRYPTION {
         let key = RsaPrivateKey::from_pkcs8_der(der).map_err(unreadable)?;
-        let algorithm = match key.size() * 8 {
-            1024 => Algorithm::Rsa1024,
-            2048 => Algorithm::Rsa2048,
-            4096 => Algorithm::Rsa4096,
-            bits => {
-                return Err(ApiError::invalid(
-                    field,
-                    format!(
-                        "{field} is a {bits}-bit RSA key; only 1024, 2048 and 4096 bits are supported."
-                    ),
-                ));
-            }
-        };
+        let algorithm = rsa_algorithm(field, key.size() * 8)?;
         return Ok(CaKey {
             algorithm,
             secret: Secret::Rsa(Box::new(key)),

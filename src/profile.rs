@@ -26,7 +26,7 @@ use x509_cert::time::{Time, Validity};
 use crate::algorithm::Algorithm;
 use crate::env::{Entropy, UnixMillis};
 use crate::error::{ApiError, internal};
-use crate::keys::{CaKey, verify_signature};
+use crate::keys::verify_signature;
 use crate::request::SubjectFields;
 
 /// Seconds by which notBefore precedes the issuance instant, for clock skew.
@@ -63,7 +63,8 @@ impl IssuedCertificate {
 }
 
 /// A root CA certificate complete but for its signature: the DER `TBSCertificate` waits to be
-/// signed by the certificate's own key, here or by a signer outside the crate (WebCrypto).
+/// signed by the certificate's own key, here ([`crate::keys::CaKey::sign`]) or by a signer
+/// outside the crate (WebCrypto).
 pub struct UnsignedRoot {
     builder: CertificateBuilder<RootProfile>,
     signer: SignerInfo,
@@ -83,6 +84,11 @@ impl UnsignedRoot {
     /// The DER `TBSCertificate`: the bytes the signature covers.
     pub fn to_be_signed(&self) -> &[u8] {
         &self.tbs
+    }
+
+    /// The certificate's public key.
+    pub fn public_key_info(&self) -> &SubjectPublicKeyInfoOwned {
+        &self.signer.spki
     }
 
     /// Verifies `signature` (in the certificate's encoding: the RSA signature block, or DER
@@ -113,7 +119,8 @@ impl UnsignedRoot {
     }
 }
 
-/// Builds the self-signed root CA certificate for `key` up to its signature.
+/// Builds the self-signed root CA certificate of a key, given by its algorithm and public key,
+/// up to its signature.
 ///
 /// # Errors
 ///
@@ -121,7 +128,8 @@ impl UnsignedRoot {
 pub fn build_root(
     subject: &SubjectFields,
     years: u8,
-    key: &CaKey,
+    algorithm: Algorithm,
+    spki: SubjectPublicKeyInfoOwned,
     now: UnixMillis,
     entropy: &mut dyn Entropy,
 ) -> Result<UnsignedRoot, ApiError> {
@@ -130,10 +138,7 @@ pub fn build_root(
     let profile = RootProfile {
         subject: subject_name(subject)?,
     };
-    let signer = SignerInfo {
-        algorithm: key.algorithm(),
-        spki: key.public_key_info()?,
-    };
+    let signer = SignerInfo { algorithm, spki };
     let mut builder = CertificateBuilder::new(
         profile,
         serial_number(entropy)?,

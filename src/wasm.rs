@@ -24,8 +24,9 @@ use crate::action::{self, Failure};
 use crate::algorithm::{Algorithm, KeyFamily};
 use crate::env::{Clock, OsEntropy, UnixMillis};
 use crate::error::{ApiError, ErrorKind};
-use crate::keys::{CaKey, KeyProtection};
+use crate::keys::{self, CaKey, KeyProtection};
 use crate::request::{self, CreateRootCaRequest};
+use spki::SubjectPublicKeyInfoOwned;
 
 /// Longest JavaScript string accepted anywhere in a request, in UTF-16 code units. Longer ones
 /// are refused before they are copied into WebAssembly memory.
@@ -489,9 +490,9 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
         Ok(Prepared::Issue(pending)) => pending,
     };
     let algorithm = pending.algorithm();
-    let given_key = given_key.map(|(key, pkcs8)| {
+    let given_key = given_key.map(|key| {
         if key.algorithm() == algorithm {
-            Ok((key, pkcs8))
+            Ok(key)
         } else {
             Err(ApiError::invalid(
                 "PrivateKey",
@@ -515,7 +516,7 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
             let mut account = inner.borrow()?;
             let request_id = pending.request_id().to_owned();
             let key = match given_key {
-                Some(given) => given.map(|(key, _)| key),
+                Some(given) => given.and_then(GivenKey::read),
                 None => account.generate_key(algorithm),
             };
             let response = account
@@ -530,6 +531,7 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
         request_id: pending.request_id().to_owned(),
         stage: RefCell::new(Stage::Keyless(pending)),
         signing_key: RefCell::new(JsValue::UNDEFINED),
+        pkcs8: RefCell::new(None),
         subtle,
     });
     let signature = match given_key {
@@ -565,6 +567,8 @@ struct Flight {
     stage: RefCell<Stage>,
     /// WebCrypto's handle of the private key, once there is one.
     signing_key: RefCell<JsValue>,
+    /// A given RSA key's PKCS#8 bytes, until Rust has read them.
+    pkcs8: RefCell<Option<Zeroizing<Vec<u8>>>>,
     subtle: JsValue,
 }
 
@@ -579,13 +583,26 @@ enum Stage {
 
 impl Flight {
     /// With the key given in the options: build now, then import the key into WebCrypto
-    /// (not extractable) and sign there.
+    /// (not extractable) and sign there; while it signs, read the key in full here.
     fn sign_given(self: &Rc<Self>, given: Result<GivenKey, ApiError>) -> Promise {
-        let (key, pkcs8) = match given {
-            Ok((key, pkcs8)) => (Ok(key), Some(pkcs8)),
-            Err(error) => (Err(error), None),
+        let (pkcs8, public) = match given {
+            Ok(GivenKey::Rsa {
+                pkcs8,
+                algorithm,
+                spki,
+            }) => (Some(pkcs8), Ok((algorithm, spki))),
+            // Only RSA keys come here; anything else is read and built in full.
+            Ok(GivenKey::Read(key)) => {
+                let public = key.public_key_info().map(|spki| (key.algorithm(), spki));
+                if let Err(error) = self.build_for(public) {
+                    return Promise::reject(&error);
+                }
+                self.give_key(Ok(key));
+                return Promise::reject(&JsValue::UNDEFINED);
+            }
+            Err(error) => (None, Err(error)),
         };
-        if let Err(error) = self.build(key) {
+        if let Err(error) = self.build_for(public) {
             return Promise::reject(&error);
         }
         let Some(pkcs8) = pkcs8 else {
@@ -605,12 +622,29 @@ impl Flight {
             ],
         );
         bytes.fill(0, 0, bytes.length());
+        self.pkcs8.replace(Some(pkcs8));
         let this = self.clone();
         let sign = Closure::once_into_js(move |key: JsValue| -> Result<JsValue, JsValue> {
             this.signing_key.replace(key);
-            this.sign()
+            let signature = this.sign();
+            // WebCrypto signs on another thread (Node's pool, the browser's crypto thread).
+            this.read_given_key();
+            signature
         });
         then(&imported, &sign, None)
+    }
+
+    /// Reads the given RSA key in full, once, and hands it to the built root.
+    fn read_given_key(&self) {
+        if let Some(pkcs8) = self.pkcs8.take() {
+            self.give_key(CaKey::from_pkcs8_der("PrivateKey", &pkcs8));
+        }
+    }
+
+    fn give_key(&self, key: Result<CaKey, ApiError>) {
+        if let Stage::Unsigned(unsigned) = &mut *self.stage.borrow_mut() {
+            unsigned.set_key(key);
+        }
     }
 
     /// Without a key: WebCrypto makes the pair; its PKCS#8 export becomes the CA's key here,
@@ -645,13 +679,26 @@ impl Flight {
 
     /// Builds the certificate with `key`; a failure is final and rejects with the API error.
     fn build(&self, key: Result<CaKey, ApiError>) -> Result<(), JsValue> {
+        self.build_with(|account, pending| account.build_root(pending, key))
+    }
+
+    /// Builds the certificate for a key known by its public half.
+    fn build_for(
+        &self,
+        public: Result<(Algorithm, SubjectPublicKeyInfoOwned), ApiError>,
+    ) -> Result<(), JsValue> {
+        self.build_with(|account, pending| account.build_root_for(pending, public))
+    }
+
+    fn build_with(
+        &self,
+        build: impl FnOnce(&mut Account, PendingRoot) -> Result<UnsignedRootCa, ApiError>,
+    ) -> Result<(), JsValue> {
         let Stage::Keyless(pending) = self.stage.replace(Stage::Over) else {
             return Err(self.error(ApiError::internal("the call was built twice")));
         };
         let built = self.account().and_then(|mut account| {
-            account
-                .build_root(pending, key)
-                .map_err(|error| self.error(error))
+            build(&mut account, pending).map_err(|error| self.error(error))
         })?;
         self.stage.replace(Stage::Unsigned(Box::new(built)));
         Ok(())
@@ -671,6 +718,7 @@ impl Flight {
 
     /// Verifies the signature (or signs here, without one), stores the CA and answers.
     fn finish(&self, signature: Option<&JsValue>) -> Result<JsValue, JsValue> {
+        self.read_given_key();
         let Stage::Unsigned(unsigned) = self.stage.replace(Stage::Over) else {
             return Err(self.error(ApiError::internal("the call completed twice")));
         };
@@ -749,16 +797,54 @@ fn rsa_params(generate: Option<Algorithm>) -> Object {
     params
 }
 
-/// A key given in the options, and its PKCS#8 DER for WebCrypto (re-encoding an RSA key would
-/// compute its CRT coefficient again: milliseconds in WebAssembly).
-type GivenKey = (CaKey, Zeroizing<Vec<u8>>);
+/// A key given in the options of `createRootCACertificate`.
+enum GivenKey {
+    /// Read in full: EC and SM2 keys.
+    Read(CaKey),
+    /// An RSA key, of which only the public half is read at first: WebCrypto signs with the
+    /// PKCS#8 bytes while Rust reads the rest (checks and CRT precomputation take milliseconds
+    /// in WebAssembly). Passed on as read, since re-encoding recomputes the CRT coefficient.
+    Rsa {
+        pkcs8: Zeroizing<Vec<u8>>,
+        algorithm: Algorithm,
+        spki: SubjectPublicKeyInfoOwned,
+    },
+}
+
+impl GivenKey {
+    fn algorithm(&self) -> Algorithm {
+        match self {
+            GivenKey::Read(key) => key.algorithm(),
+            GivenKey::Rsa { algorithm, .. } => *algorithm,
+        }
+    }
+
+    /// The key, read in full.
+    fn read(self) -> Result<CaKey, ApiError> {
+        match self {
+            GivenKey::Read(key) => Ok(key),
+            GivenKey::Rsa { pkcs8, .. } => CaKey::from_pkcs8_der("PrivateKey", &pkcs8),
+        }
+    }
+}
 
 /// Reads `options.PrivateKey` of `createRootCACertificate`, if given.
 fn key_option(options: &JsValue) -> Result<Option<GivenKey>, ApiError> {
     let mut value = to_json(options, "options", 0)?;
     let key = match value.get("PrivateKey") {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(pem)) => action::read_private_key_der(pem, None).map(Some),
+        Some(Value::String(pem)) => action::read_private_key_der(pem, None).and_then(|pkcs8| {
+            Ok(Some(
+                match keys::rsa_public_key_info("PrivateKey", &pkcs8)? {
+                    Some((algorithm, spki)) => GivenKey::Rsa {
+                        pkcs8,
+                        algorithm,
+                        spki,
+                    },
+                    None => GivenKey::Read(CaKey::from_pkcs8_der("PrivateKey", &pkcs8)?),
+                },
+            ))
+        }),
         Some(_) => Err(ApiError::invalid(
             "PrivateKey",
             "PrivateKey must be a PEM string.",

@@ -1100,3 +1100,46 @@ fn every_failed_call_leaves_the_account_as_it_was() {
     assert_eq!(snapshot(&account), after_no_instance);
     assert_eq!(ca_count(&account), 2);
 }
+
+#[test]
+fn a_root_built_for_a_public_key_takes_only_that_key() {
+    let (mut account, _) = account_with(instances(&[(KeyFamily::Rsa, 1)]));
+    let request = with_all(&[
+        ("Algorithm", json!("RSA_1024")),
+        ("ClientToken", json!("t")),
+    ]);
+    let key = account
+        .generate_key(private_ca::Algorithm::Rsa1024)
+        .unwrap();
+    let public = (key.algorithm(), key.public_key_info().unwrap());
+    let build = |account: &mut Account, id: &str| {
+        let Prepared::Issue(pending) = account.prepare_root(&request, id.into()).unwrap() else {
+            panic!("the call issues");
+        };
+        account.build_root_for(pending, Ok(public.clone())).unwrap()
+    };
+
+    // Another key of the same size does not fit the certificate.
+    let mut unsigned = build(&mut account, "R1");
+    unsigned.set_key(account.generate_key(private_ca::Algorithm::Rsa1024));
+    let error = account.finish_root(unsigned, None).unwrap_err();
+    assert!(error.to_string().contains("does not match"), "{error}");
+    // Nor does a root whose key never came finish.
+    let unsigned = build(&mut account, "R2");
+    let error = account.finish_root(unsigned, None).unwrap_err();
+    assert_code(&error, "InternalError", 500);
+    // Each failure released the instance and the token, and kept nothing.
+    assert_eq!(account.instances_left().unwrap()[&KeyFamily::Rsa], 1);
+    assert_eq!(ca_count(&account), 0);
+
+    // The key itself does, with a signature made here.
+    let mut unsigned = build(&mut account, "R3");
+    unsigned.set_key(Ok(key));
+    let response = account.finish_root(unsigned, None).unwrap();
+    assert_eq!(ca_count(&account), 1);
+    assert_eq!(account.instances_left().unwrap()[&KeyFamily::Rsa], 0);
+    assert_eq!(
+        account.replay("t", "R4".into()).unwrap().identifier,
+        response.identifier
+    );
+}

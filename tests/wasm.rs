@@ -361,6 +361,59 @@ async fn a_generated_rsa_key_signs_in_webcrypto() {
     assert!(webcrypto_verifies(&certificate).await);
 }
 
+/// A PKCS#8 PEM RSA key whose private exponent is off by two: well-formed, with the public
+/// half of `pem`, but not a valid key.
+fn with_wrong_private_exponent(pem: &str) -> String {
+    use der::asn1::UintRef;
+    let (_, der) = der::pem::decode_vec(pem.as_bytes()).unwrap();
+    let info = pkcs8::PrivateKeyInfoRef::from_der(&der).unwrap();
+    let key =
+        rsa::pkcs1::RsaPrivateKey::<UintRef<'_>>::from_der(info.private_key.as_bytes()).unwrap();
+    let mut d = key.private_exponent.as_bytes().to_vec();
+    *d.last_mut().unwrap() ^= 2;
+    let wrong = rsa::pkcs1::RsaPrivateKey {
+        private_exponent: UintRef::new(&d).unwrap(),
+        ..key
+    };
+    let inner = wrong.to_der().unwrap();
+    let wrong_info = pkcs8::PrivateKeyInfoRef {
+        algorithm: info.algorithm,
+        private_key: der::asn1::OctetStringRef::new(&inner).unwrap(),
+        public_key: None,
+    };
+    der::pem::encode_string(
+        "PRIVATE KEY",
+        der::pem::LineEnding::LF,
+        &wrong_info.to_der().unwrap(),
+    )
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_given_rsa_key_that_is_not_valid_is_refused_after_signing_started() {
+    let ca = PrivateCa::new(JsValue::UNDEFINED).unwrap();
+    let key = settle(generate_private_key("RSA_1024".into()))
+        .await
+        .unwrap();
+    let options = Object::new();
+    let wrong = with_wrong_private_exponent(&text(&key, "PrivateKey"));
+    Reflect::set(&options, &"PrivateKey".into(), &wrong.into()).unwrap();
+    let error = settle(ca.create_root_ca_certificate(request("RSA_1024"), options.into()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        text(&error, "code"),
+        "InvalidParameter.PrivateKey",
+        "{error:?}"
+    );
+    let list: Array = settle(ca.list_ca_certificates())
+        .await
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_eq!(list.length(), 0);
+}
+
 #[wasm_bindgen_test]
 async fn rsa_signs_in_rust_when_webcrypto_refuses_to() {
     let signs = patch_subtle(

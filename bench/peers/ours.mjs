@@ -70,3 +70,33 @@ export async function generateKey(algorithm) {
 export async function createWithKey(algorithm, privateKeyPem) {
   return certificateOf(await createRootWithKey(rootRequest(algorithm), privateKeyPem));
 }
+
+// Which of our calls reach Node's WebCrypto (native code), found by counting calls on
+// crypto.subtle while one root of each kind is made. Returns report lines.
+export async function webcryptoUse() {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return ['- WebCrypto: not present in this Node'];
+  const methods = ['generateKey', 'importKey', 'sign'];
+  const counts = {};
+  for (const m of methods) {
+    const original = subtle[m];
+    Object.defineProperty(subtle, m, {
+      configurable: true,
+      value(...args) { counts[m] = (counts[m] ?? 0) + 1; return original.apply(this, args); },
+    });
+  }
+  const seen = async (label, run) => {
+    for (const m of methods) counts[m] = 0;
+    await run();
+    return `- ${label}: ${methods.map((m) => `${m} ×${counts[m]}`).join(', ')}`;
+  };
+  try {
+    return [
+      await seen('RSA_2048, key pair made by us', () => create('RSA_2048')),
+      await seen('RSA_2048, pre-generated key', async () => createWithKey('RSA_2048', await generateKey('RSA_2048'))),
+      await seen('ECC_256 (made and signed in WebAssembly)', () => create('ECC_256')),
+    ];
+  } finally {
+    for (const m of methods) delete subtle[m];
+  }
+}
