@@ -420,16 +420,12 @@ impl Account {
         } = unsigned;
         let key = key.unwrap_or_else(|| Err(ApiError::internal("the CA's key never came")));
         let signed = key.and_then(|key| {
-            if key.public_key_info()? != *certificate.public_key_info() {
-                return Err(ApiError::internal(
-                    "the key does not match the certificate's public key",
-                ));
-            }
             let signature = match signature {
                 Some(signature) => signature,
                 None => key.sign(certificate.to_be_signed(), self.entropy.as_mut())?,
             };
-            Ok((key, certificate.finish(&signature)?))
+            let certificate = certificate.finish(&key, &signature)?;
+            Ok((key, certificate))
         });
         let stored = signed.and_then(|(key, certificate)| {
             let request = &pending.request;

@@ -156,6 +156,36 @@ impl CaKey {
         signature
     }
 
+    /// Verifies `signature` over `message` with this key's public half, as [`verify_signature`]
+    /// does with a SubjectPublicKeyInfo. An RSA key's Montgomery parameters are already
+    /// computed here, where reading them from a SubjectPublicKeyInfo costs 0.5 ms for RSA_4096
+    /// in WebAssembly.
+    ///
+    /// # Errors
+    ///
+    /// `InternalError` when the signature does not verify.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), ApiError> {
+        match &self.secret {
+            Secret::Rsa(key) => key
+                .as_public_key()
+                .verify(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(message),
+                    signature,
+                )
+                .map_err(internal(BAD_SIGNATURE)),
+            _ => {
+                let der = self
+                    .public_key_info()?
+                    .to_der()
+                    .map_err(internal("the public key could not be encoded"))?;
+                let spki = SubjectPublicKeyInfoRef::from_der(&der)
+                    .map_err(internal("the public key could not be encoded"))?;
+                verify_signature(self.algorithm, spki, message, signature)
+            }
+        }
+    }
+
     /// The private key as an unencrypted PKCS#8 DER document, wiped when dropped.
     pub(crate) fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, ApiError> {
         let der = pkcs8_der(&self.secret);
@@ -235,6 +265,8 @@ fn rsa_algorithm(field: &'static str, bits: usize) -> Result<Algorithm, ApiError
     }
 }
 
+const BAD_SIGNATURE: &str = "the certificate's signature did not verify with its public key";
+
 /// Verifies `signature` over `message` with the public key in `spki`, for `algorithm`.
 ///
 /// EC and SM2 public keys must be uncompressed points, as [`CaKey::public_key_info`] writes
@@ -249,7 +281,7 @@ pub fn verify_signature(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), ApiError> {
-    let bad = "the certificate's signature did not verify with its public key";
+    let bad = BAD_SIGNATURE;
     let bad_key = || ApiError::internal(bad);
     let point = spki.subject_public_key.raw_bytes();
     let digest = || Sha256::digest(message);
@@ -658,6 +690,11 @@ mod tests {
             verify_signature(algorithm, spki_ref.clone(), b"tbs", &signature).unwrap();
             let error = verify_signature(algorithm, spki_ref, b"tbx", &signature).unwrap_err();
             assert_eq!(error.code(), "InternalError", "{algorithm}");
+            key.verify(b"tbs", &signature).unwrap();
+            let error = key.verify(b"tbx", &signature).unwrap_err();
+            assert_eq!(error.code(), "InternalError", "{algorithm}");
+            let other = CaKey::generate(algorithm, &mut OsEntropy).unwrap();
+            other.verify(b"tbs", &signature).unwrap_err();
         }
     }
 

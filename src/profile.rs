@@ -26,7 +26,7 @@ use x509_cert::time::{Time, Validity};
 use crate::algorithm::Algorithm;
 use crate::env::{Entropy, UnixMillis};
 use crate::error::{ApiError, internal};
-use crate::keys::verify_signature;
+use crate::keys::CaKey;
 use crate::request::SubjectFields;
 
 /// Seconds by which notBefore precedes the issuance instant, for clock skew.
@@ -86,29 +86,23 @@ impl UnsignedRoot {
         &self.tbs
     }
 
-    /// The certificate's public key.
-    pub fn public_key_info(&self) -> &SubjectPublicKeyInfoOwned {
-        &self.signer.spki
-    }
-
-    /// Verifies `signature` (in the certificate's encoding: the RSA signature block, or DER
-    /// `ECDSA-Sig-Value` for ECDSA and SM2) over the `TBSCertificate` with the certificate's
-    /// own public key, then assembles the certificate.
+    /// Checks that `key` is the certificate's key, verifies `signature` (in the certificate's
+    /// encoding: the RSA signature block, or DER `ECDSA-Sig-Value` for ECDSA and SM2) over the
+    /// `TBSCertificate` with that public key, then assembles the certificate.
     ///
     /// # Errors
     ///
-    /// `InternalError` when the signature does not verify or the certificate cannot be encoded.
-    pub fn finish(self, signature: &[u8]) -> Result<IssuedCertificate, ApiError> {
+    /// `InternalError` when the key is not the certificate's, the signature does not verify,
+    /// or the certificate cannot be encoded.
+    pub fn finish(self, key: &CaKey, signature: &[u8]) -> Result<IssuedCertificate, ApiError> {
         let failed =
             |what: &str| ApiError::internal(format!("the certificate could not be built: {what}"));
-        let spki_der = self
-            .signer
-            .spki
-            .to_der()
-            .map_err(|_| failed("public key"))?;
-        let spki =
-            SubjectPublicKeyInfoRef::from_der(&spki_der).map_err(|_| failed("public key"))?;
-        verify_signature(self.signer.algorithm, spki, &self.tbs, signature)?;
+        if key.public_key_info()? != self.signer.spki {
+            return Err(ApiError::internal(
+                "the key does not match the certificate's public key",
+            ));
+        }
+        key.verify(&self.tbs, signature)?;
         let signature = BitString::from_bytes(signature).map_err(|_| failed("signature"))?;
         let certificate = self
             .builder
