@@ -11,6 +11,7 @@
 //! readable in linear memory.
 
 use rand_core::{TryCryptoRng, TryRng};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::ApiError;
 
@@ -122,25 +123,68 @@ unsafe impl std::alloc::GlobalAlloc for WipingAllocator {
 }
 
 /// Adapts an [`Entropy`] to the `rand_core` traits that the key and signature crates take.
-pub(crate) struct EntropyRng<'a>(pub(crate) &'a mut dyn Entropy);
+///
+/// Small requests are served from bytes read ahead in blocks that double in size (64 bytes up
+/// to 8 KiB), each byte wiped as it is handed out and the rest when the adapter is dropped. In
+/// WebAssembly every read of the source is a call into JavaScript's `crypto.getRandomValues`,
+/// and P-521 key generation draws 66 bytes at a time until they fall below the group order
+/// (about 1 in 128 do), which took some 100 calls and half a millisecond per key.
+pub(crate) struct EntropyRng<'a> {
+    source: &'a mut dyn Entropy,
+    ahead: Zeroizing<Vec<u8>>,
+    next: usize,
+}
+
+/// The first block read ahead, and the largest.
+const READ_AHEAD_FIRST: usize = 64;
+const READ_AHEAD_MAX: usize = 8 * 1024;
+
+impl<'a> EntropyRng<'a> {
+    pub(crate) fn new(source: &'a mut dyn Entropy) -> Self {
+        Self {
+            source,
+            ahead: Zeroizing::new(Vec::new()),
+            next: 0,
+        }
+    }
+}
 
 impl TryRng for EntropyRng<'_> {
     type Error = EntropyError;
 
     fn try_next_u32(&mut self) -> Result<u32, EntropyError> {
         let mut bytes = [0; 4];
-        self.0.fill(&mut bytes)?;
+        self.try_fill_bytes(&mut bytes)?;
         Ok(u32::from_le_bytes(bytes))
     }
 
     fn try_next_u64(&mut self) -> Result<u64, EntropyError> {
         let mut bytes = [0; 8];
-        self.0.fill(&mut bytes)?;
+        self.try_fill_bytes(&mut bytes)?;
         Ok(u64::from_le_bytes(bytes))
     }
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), EntropyError> {
-        self.0.fill(dst)
+        if dst.len() >= READ_AHEAD_MAX {
+            return self.source.fill(dst);
+        }
+        let mut filled = 0;
+        while filled < dst.len() {
+            if self.next == self.ahead.len() {
+                let size = (2 * self.ahead.len()).clamp(READ_AHEAD_FIRST, READ_AHEAD_MAX);
+                self.ahead.zeroize();
+                self.ahead.resize(size, 0);
+                self.next = 0;
+                self.source.fill(&mut self.ahead)?;
+            }
+            let take = (dst.len() - filled).min(self.ahead.len() - self.next);
+            let ahead = &mut self.ahead[self.next..self.next + take];
+            dst[filled..filled + take].copy_from_slice(ahead);
+            ahead.zeroize();
+            self.next += take;
+            filled += take;
+        }
+        Ok(())
     }
 }
 
@@ -157,6 +201,57 @@ mod tests {
         OsEntropy.fill(&mut a).unwrap();
         OsEntropy.fill(&mut b).unwrap();
         assert_ne!(a, b);
+    }
+
+    /// Counts up from 1, one byte at a time, and counts its calls.
+    struct Counter {
+        last: u8,
+        calls: usize,
+    }
+
+    impl Entropy for Counter {
+        fn fill(&mut self, dest: &mut [u8]) -> Result<(), EntropyError> {
+            self.calls += 1;
+            for byte in dest {
+                self.last = self.last.wrapping_add(1);
+                *byte = self.last;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn reading_ahead_hands_out_the_source_stream_in_order_and_wipes_it() {
+        let mut source = Counter { last: 0, calls: 0 };
+        let mut rng = EntropyRng::new(&mut source);
+        let mut stream = Vec::new();
+        // 100 draws of 66 bytes, as P-521 key generation makes them, then words.
+        for _ in 0..100 {
+            let mut draw = [0u8; 66];
+            rng.try_fill_bytes(&mut draw).unwrap();
+            stream.extend_from_slice(&draw);
+        }
+        stream.extend_from_slice(&rng.try_next_u32().unwrap().to_le_bytes());
+        stream.extend_from_slice(&rng.try_next_u64().unwrap().to_le_bytes());
+        let expected: Vec<u8> = (1..=stream.len()).map(|i| i as u8).collect();
+        assert_eq!(stream, expected);
+        assert!(
+            rng.ahead[..rng.next].iter().all(|&b| b == 0),
+            "handed-out bytes are wiped"
+        );
+        drop(rng);
+        // 6,612 bytes in 7 reads (64, 128, ..., 4096 bytes), not 102.
+        assert_eq!(source.calls, 7);
+    }
+
+    #[test]
+    fn large_requests_go_straight_to_the_source() {
+        let mut source = Counter { last: 0, calls: 0 };
+        let mut rng = EntropyRng::new(&mut source);
+        let mut big = vec![0u8; READ_AHEAD_MAX];
+        rng.try_fill_bytes(&mut big).unwrap();
+        assert!(rng.ahead.is_empty());
+        assert_eq!(big[..3], [1, 2, 3]);
     }
 
     #[cfg(not(target_arch = "wasm32"))]

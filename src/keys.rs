@@ -326,7 +326,7 @@ pub fn verify_signature(
 /// [`CaKey::generate`] without the stack scrub.
 #[inline(never)]
 fn generate_secret(algorithm: Algorithm, entropy: &mut dyn Entropy) -> Result<Secret, ApiError> {
-    let mut rng = EntropyRng(entropy);
+    let mut rng = EntropyRng::new(entropy);
     Ok(match algorithm {
         Algorithm::Rsa1024 | Algorithm::Rsa2048 | Algorithm::Rsa4096 => {
             let bits = algorithm.key_bits() as usize;
@@ -417,7 +417,7 @@ fn sign_with(
     match secret {
         Secret::Rsa(key) => {
             // Blinded with fresh randomness against timing attacks on the private exponent.
-            let mut rng = EntropyRng(entropy);
+            let mut rng = EntropyRng::new(entropy);
             key.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha256>(), &digest())
                 .map_err(internal(failed))
         }
@@ -490,7 +490,7 @@ fn export_pem(
     let (label, document) = match protection {
         KeyProtection::Plain => ("PRIVATE KEY", der.to_vec()),
         KeyProtection::Passphrase(passphrase) => {
-            let mut rng = EntropyRng(entropy);
+            let mut rng = EntropyRng::new(entropy);
             let plain = Zeroizing::new(info.to_der().map_err(internal(failed))?);
             let encrypted =
                 encrypt_pkcs8(&mut rng, passphrase.as_bytes(), &plain).map_err(internal(failed))?;
@@ -758,9 +758,10 @@ mod tests {
         let der = key.to_pkcs8_der().unwrap();
         let info = PrivateKeyInfoRef::from_der(&der).unwrap();
         let theirs = info
-            .encrypt_with_rng(&mut EntropyRng(&mut Counter(7)), "pass phrase")
+            .encrypt_with_rng(&mut EntropyRng::new(&mut Counter(7)), "pass phrase")
             .unwrap();
-        let ours = encrypt_pkcs8(&mut EntropyRng(&mut Counter(7)), b"pass phrase", &der).unwrap();
+        let ours =
+            encrypt_pkcs8(&mut EntropyRng::new(&mut Counter(7)), b"pass phrase", &der).unwrap();
         assert_eq!(ours.as_bytes(), theirs.as_bytes());
         let pem = key
             .export_pkcs8_pem(KeyProtection::Passphrase("pass phrase"), &mut Counter(7))
