@@ -246,7 +246,18 @@ function summary(cells, mode) {
   ].join('\n');
 }
 
-function report(peers, cells, webcrypto) {
+// bench/wasm.mjs on our package, in a process of its own: size, cold start, and memory per
+// stored CA and over failed, repeated and removed calls. Its lines become a report section.
+function wasmReport(dir) {
+  log('measuring the wasm build (bench/wasm.mjs)…');
+  const out = execFileSync(process.execPath, [join(HERE, 'wasm.mjs'), '--pkg', dir],
+    { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const lines = out.trim().split('\n').map((line) => (line && !line.startsWith('|') ? `- ${line}` : line));
+  return ['', '## The wasm build', '', `\`node bench/wasm.mjs --pkg ${relative(process.cwd(), dir) || '.'}\`` +
+    ' (Node\'s zlib at level 9 for the gzipped size; memory is the module\'s linear memory):', '', ...lines];
+}
+
+function report(peers, cells, webcrypto, wasm) {
   const openssl = peers.find((p) => p.id === 'openssl');
   const table = (mode) => [
     '| Algorithm | Peer | n | median ms | min ms | max ms |',
@@ -287,6 +298,7 @@ function report(peers, cells, webcrypto) {
       '',
       summary(cells, 'pregen'),
     ] : []),
+    ...wasm,
     '',
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n');
 }
@@ -325,7 +337,8 @@ for (const peer of peers) await peer.module.teardown?.();
 
 const oursPeer = peers.find((p) => p.id === 'ours');
 const webcrypto = oursPeer.unavailable ? [] : await oursPeer.module.webcryptoUse();
-const markdown = report(peers, cells, webcrypto);
+const wasm = oursPeer.unavailable ? [] : wasmReport(oursPeer.module.packageDir);
+const markdown = report(peers, cells, webcrypto, wasm);
 process.stdout.write(markdown);
 writeFileSync(opts.out, markdown);
 writeFileSync(opts.chart, chart(cells));

@@ -13,6 +13,7 @@ export const name = 'ours (private-ca)';
 export const algorithms = ALGORITHMS;
 export let pregenAlgorithms = [];
 export let loaded = ''; // what was loaded, for the report
+export let packageDir = ''; // the package directory, for bench/wasm.mjs
 
 const HINT = 'build the package first, then point PRIVATE_CA_PKG at the directory holding its package.json';
 let createRoot;
@@ -47,6 +48,7 @@ export async function setup() {
   if (!holder) throw skip(`${entry} exports no createRootCACertificate (has: ${Object.keys(mod).join(', ')})`);
   createRoot = holder.createRootCACertificate.bind(holder);
   loaded = `${pkg.name}@${pkg.version} from ${entry}`;
+  packageDir = dir;
   createRootWithKey = (request, pem) => createRoot(request, { PrivateKey: pem });
   pregenAlgorithms = RSA_ALGORITHMS;
 }
