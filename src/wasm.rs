@@ -318,21 +318,24 @@ fn generate_private_key_now(algorithm: JsValue) -> Promise {
             ("PrivateKey", pem.as_str().into()),
         ]))
     };
-    let web_key = match algorithm.family() {
-        KeyFamily::Rsa => webcrypto_rsa_key(algorithm),
+    let subtle = match algorithm.family() {
+        KeyFamily::Rsa => webcrypto_subtle(),
         KeyFamily::Ecc | KeyFamily::Sm2 => None,
     };
-    match web_key {
-        None => settle(move || export(CaKey::generate(algorithm, &mut OsEntropy))),
-        Some(web_key) => {
-            let on_key = Closure::once_into_js(move |pkcs8: JsValue| -> Result<JsValue, JsValue> {
-                export(key_from_webcrypto(&pkcs8, algorithm))
-                    .map(to_js_wiping)
-                    .map_err(|failure| js_error(&failure.error, &fresh_request_id()))
-            });
-            then(&web_key, &on_key, None)
-        }
-    }
+    let Some(subtle) = subtle else {
+        return settle(move || export(CaKey::generate(algorithm, &mut OsEntropy)));
+    };
+    let on_key = Closure::once_into_js(move |pkcs8: JsValue| -> Result<JsValue, JsValue> {
+        export(key_from_webcrypto(&pkcs8, algorithm))
+            .map(to_js_wiping)
+            .map_err(|failure| js_error(&failure.error, &fresh_request_id()))
+    });
+    // Where WebCrypto refuses (an unusual platform), Rust makes the key instead.
+    let on_refusal = Closure::once_into_js(move |_: JsValue| -> Promise {
+        settle(move || export(CaKey::generate(algorithm, &mut OsEntropy)))
+    });
+    let generated = generate_rsa_pkcs8(&subtle, algorithm, |_| ());
+    then(&generated, &on_key, Some(&on_refusal))
 }
 
 /// Exports a private key from the module's default account.
@@ -511,19 +514,31 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
         KeyFamily::Rsa => webcrypto_subtle(),
         KeyFamily::Ecc | KeyFamily::Sm2 => None,
     };
-    let Some(subtle) = subtle else {
-        return settle(move || {
-            let mut account = inner.borrow()?;
-            let request_id = pending.request_id().to_owned();
-            let key = match given_key {
-                Some(given) => given.and_then(GivenKey::read),
-                None => account.generate_key(algorithm),
-            };
-            let response = account
-                .complete_root(pending, key)
-                .map_err(|error| Failure { request_id, error })?;
-            Ok(json_of(&response))
-        });
+    let (subtle, given_rsa) = match (subtle, given_key) {
+        (Some(subtle), None) => (subtle, None),
+        (
+            Some(subtle),
+            Some(Ok(GivenKey::Rsa {
+                pkcs8,
+                algorithm,
+                spki,
+            })),
+        ) => (subtle, Some((pkcs8, algorithm, spki))),
+        // No WebCrypto, an elliptic-curve or SM2 key, or a key that failed to read.
+        (_, given_key) => {
+            return settle(move || {
+                let mut account = inner.borrow()?;
+                let request_id = pending.request_id().to_owned();
+                let key = match given_key {
+                    Some(given) => given.and_then(GivenKey::read),
+                    None => account.generate_key(algorithm),
+                };
+                let response = account
+                    .complete_root(pending, key)
+                    .map_err(|error| Failure { request_id, error })?;
+                Ok(json_of(&response))
+            });
+        }
     };
     let token = pending.client_token().map(str::to_owned);
     let flight = Rc::new(Flight {
@@ -534,8 +549,8 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
         pkcs8: RefCell::new(None),
         subtle,
     });
-    let signature = match given_key {
-        Some(key) => flight.sign_given(key),
+    let signature = match given_rsa {
+        Some((pkcs8, algorithm, spki)) => flight.sign_given(pkcs8, algorithm, spki),
         None => flight.generate_and_sign(algorithm),
     };
     let on_signature = {
@@ -584,34 +599,20 @@ enum Stage {
 impl Flight {
     /// With the key given in the options: build now, then import the key into WebCrypto
     /// (not extractable) and sign there; while it signs, read the key in full here.
-    fn sign_given(self: &Rc<Self>, given: Result<GivenKey, ApiError>) -> Promise {
-        let (pkcs8, public) = match given {
-            Ok(GivenKey::Rsa {
-                pkcs8,
-                algorithm,
-                spki,
-            }) => (Some(pkcs8), Ok((algorithm, spki))),
-            // Only RSA keys come here; anything else is read and built in full.
-            Ok(GivenKey::Read(key)) => {
-                let public = key.public_key_info().map(|spki| (key.algorithm(), spki));
-                if let Err(error) = self.build_for(public) {
-                    return Promise::reject(&error);
-                }
-                self.give_key(Ok(key));
-                return Promise::reject(&JsValue::UNDEFINED);
-            }
-            Err(error) => (None, Err(error)),
-        };
-        if let Err(error) = self.build_for(public) {
+    fn sign_given(
+        self: &Rc<Self>,
+        pkcs8: Zeroizing<Vec<u8>>,
+        algorithm: Algorithm,
+        spki: SubjectPublicKeyInfoOwned,
+    ) -> Promise {
+        if let Err(error) = self.build_for(algorithm, spki) {
             return Promise::reject(&error);
         }
-        let Some(pkcs8) = pkcs8 else {
-            return Promise::reject(&JsValue::UNDEFINED);
-        };
         let bytes = Uint8Array::from(pkcs8.as_slice());
         // importKey copies the bytes before it returns (WebCrypto's "get a copy of the
         // buffer source"), so the JavaScript copy is wiped at once.
-        let imported = self.subtle_call(
+        let imported = subtle_call(
+            &self.subtle,
             "importKey",
             &[
                 "pkcs8".into(),
@@ -650,22 +651,10 @@ impl Flight {
     /// Without a key: WebCrypto makes the pair; its PKCS#8 export becomes the CA's key here,
     /// and the private key's handle signs.
     fn generate_and_sign(self: &Rc<Self>, algorithm: Algorithm) -> Promise {
-        let generated = self.subtle_call(
-            "generateKey",
-            &[
-                rsa_params(Some(algorithm)).into(),
-                JsValue::TRUE,
-                Array::of2(&"sign".into(), &"verify".into()).into(),
-            ],
-        );
-        let export = {
+        let generated = {
             let this = self.clone();
-            Closure::once_into_js(move |pair: JsValue| -> Result<JsValue, JsValue> {
-                let private = Reflect::get(&pair, &"privateKey".into())?;
-                this.signing_key.replace(private.clone());
-                Ok(this
-                    .subtle_call("exportKey", &["pkcs8".into(), private])
-                    .into())
+            generate_rsa_pkcs8(&self.subtle, algorithm, move |private| {
+                this.signing_key.replace(private);
             })
         };
         let this = self.clone();
@@ -674,7 +663,7 @@ impl Flight {
                 this.build(key_from_webcrypto(&pkcs8, algorithm))?;
                 this.sign()
             });
-        then(&then(&generated, &export, None), &build_and_sign, None)
+        then(&generated, &build_and_sign, None)
     }
 
     /// Builds the certificate with `key`; a failure is final and rejects with the API error.
@@ -685,9 +674,10 @@ impl Flight {
     /// Builds the certificate for a key known by its public half.
     fn build_for(
         &self,
-        public: Result<(Algorithm, SubjectPublicKeyInfoOwned), ApiError>,
+        algorithm: Algorithm,
+        spki: SubjectPublicKeyInfoOwned,
     ) -> Result<(), JsValue> {
-        self.build_with(|account, pending| account.build_root_for(pending, public))
+        self.build_with(|account, pending| account.build_root_for(pending, Ok((algorithm, spki))))
     }
 
     fn build_with(
@@ -711,9 +701,8 @@ impl Flight {
             _ => return Err(JsValue::UNDEFINED),
         };
         let key = self.signing_key.borrow().clone();
-        Ok(self
-            .subtle_call("sign", &[rsa_params(None).into(), key, tbs.into()])
-            .into())
+        let params = rsa_params(None).into();
+        Ok(subtle_call(&self.subtle, "sign", &[params, key, tbs.into()]).into())
     }
 
     /// Verifies the signature (or signs here, without one), stores the CA and answers.
@@ -760,16 +749,6 @@ impl Flight {
     fn error(&self, error: ApiError) -> JsValue {
         js_error(&error, &self.request_id)
     }
-
-    /// `crypto.subtle[method](...args)`; a synchronous throw becomes a rejected Promise.
-    fn subtle_call(&self, method: &str, args: &[JsValue]) -> Promise {
-        let args: Array = args.iter().collect();
-        Reflect::get(&self.subtle, &method.into())
-            .and_then(|f| f.dyn_into::<Function>())
-            .and_then(|f| Reflect::apply(&f, &self.subtle, &args))
-            .and_then(|p| p.dyn_into::<Promise>())
-            .unwrap_or_else(|error| Promise::reject(&error))
-    }
 }
 
 /// `crypto.subtle`, where the platform has it (browsers only in secure contexts).
@@ -778,6 +757,41 @@ fn webcrypto_subtle() -> Option<JsValue> {
         .and_then(|crypto| Reflect::get(&crypto, &"subtle".into()))
         .ok()
         .filter(JsValue::is_object)
+}
+
+/// `subtle[method](...args)`; a synchronous throw becomes a rejected Promise.
+fn subtle_call(subtle: &JsValue, method: &str, args: &[JsValue]) -> Promise {
+    let args: Array = args.iter().collect();
+    Reflect::get(subtle, &method.into())
+        .and_then(|f| f.dyn_into::<Function>())
+        .and_then(|f| Reflect::apply(&f, subtle, &args))
+        .and_then(|p| p.dyn_into::<Promise>())
+        .unwrap_or_else(|error| Promise::reject(&error))
+}
+
+/// Has WebCrypto make an RSA key pair for `algorithm` and export its private key: resolves to
+/// the PKCS#8 `ArrayBuffer`. `keep_private` receives the private key's handle first.
+fn generate_rsa_pkcs8(
+    subtle: &JsValue,
+    algorithm: Algorithm,
+    keep_private: impl FnOnce(JsValue) + 'static,
+) -> Promise {
+    let generated = subtle_call(
+        subtle,
+        "generateKey",
+        &[
+            rsa_params(Some(algorithm)).into(),
+            JsValue::TRUE,
+            Array::of2(&"sign".into(), &"verify".into()).into(),
+        ],
+    );
+    let subtle = subtle.clone();
+    let export = Closure::once_into_js(move |pair: JsValue| -> Result<JsValue, JsValue> {
+        let private = Reflect::get(&pair, &"privateKey".into())?;
+        keep_private(private.clone());
+        Ok(subtle_call(&subtle, "exportKey", &["pkcs8".into(), private]).into())
+    });
+    then(&generated, &export, None)
 }
 
 /// WebCrypto's RSASSA-PKCS1-v1_5 with SHA-256, with key generation parameters for
@@ -875,33 +889,6 @@ fn follow(inner: Rc<Inner>, client_token: String) -> Promise {
         }
     });
     then(&first, &on_done, None)
-}
-
-/// Starts RSA key generation in WebCrypto and resolves to the PKCS#8 `ArrayBuffer`, or
-/// `None` where WebCrypto is missing (non-secure browser origins).
-fn webcrypto_rsa_key(algorithm: Algorithm) -> Option<Promise> {
-    let subtle = webcrypto_subtle()?;
-    let generate = Reflect::get(&subtle, &"generateKey".into())
-        .ok()?
-        .dyn_into::<Function>()
-        .ok()?;
-    let usages = Array::of2(&"sign".into(), &"verify".into());
-    let key_pair = generate
-        .call3(
-            &subtle,
-            &rsa_params(Some(algorithm)),
-            &JsValue::TRUE,
-            &usages,
-        )
-        .ok()?
-        .dyn_into::<Promise>()
-        .ok()?;
-    let export = Closure::once_into_js(move |pair: JsValue| -> Result<JsValue, JsValue> {
-        let private = Reflect::get(&pair, &"privateKey".into())?;
-        let export = Reflect::get(&subtle, &"exportKey".into())?.dyn_into::<Function>()?;
-        export.call2(&subtle, &"pkcs8".into(), &private)
-    });
-    Some(then(&key_pair, &export, None))
 }
 
 /// Reads WebCrypto's PKCS#8 export and wipes the JavaScript buffer it came in.
