@@ -367,37 +367,44 @@ fn read_pkcs8(field: &'static str, der: &[u8]) -> Result<CaKey, ApiError> {
         .into_iter()
         .find(|a| curve.is_some() && a.curve() == curve);
     // What each curve's `from_pkcs8_der` does after the algorithm check, with the SEC 1
-    // structure parsed once here rather than once per curve in WebAssembly.
-    let ec_key = || {
-        sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).map_err(|_| unreadable_key(field))
+    // structure parsed once here rather than once per curve in WebAssembly, and the public
+    // key computed once: `SecretKey::try_from(EcPrivateKey)` computes it to compare with the
+    // embedded one, and the signing key computes it again.
+    let ec = match algorithm {
+        Some(_) => sec1::EcPrivateKey::from_der(info.private_key.as_bytes())
+            .map_err(|_| unreadable_key(field))?,
+        None => return Err(unsupported_key(field)),
     };
-    let invalid = |_: der::Error| unreadable_key(field);
     let secret = match algorithm {
-        Some(Algorithm::Ecc256) => Secret::P256(Box::new(
-            p256::SecretKey::try_from(ec_key()?)
-                .map_err(invalid)?
-                .into(),
-        )),
-        Some(Algorithm::Ecc384) => Secret::P384(Box::new(
-            p384::SecretKey::try_from(ec_key()?)
-                .map_err(invalid)?
-                .into(),
-        )),
-        Some(Algorithm::Ecc512) => Secret::P521(Box::new(
-            p521::SecretKey::try_from(ec_key()?)
-                .map_err(invalid)?
-                .into(),
-        )),
+        Some(Algorithm::Ecc256) => {
+            let key: Box<p256::ecdsa::SigningKey> = Box::new(ec_scalar(field, &ec)?.into());
+            check_public_point(field, &ec, |c| {
+                key.verifying_key().to_sec1_point(c).as_bytes().to_vec()
+            })?;
+            Secret::P256(key)
+        }
+        Some(Algorithm::Ecc384) => {
+            let key: Box<p384::ecdsa::SigningKey> = Box::new(ec_scalar(field, &ec)?.into());
+            check_public_point(field, &ec, |c| {
+                key.verifying_key().to_sec1_point(c).as_bytes().to_vec()
+            })?;
+            Secret::P384(key)
+        }
+        Some(Algorithm::Ecc512) => {
+            let key: Box<p521::ecdsa::SigningKey> = Box::new(ec_scalar(field, &ec)?.into());
+            check_public_point(field, &ec, |c| {
+                key.verifying_key().to_sec1_point(c).as_bytes().to_vec()
+            })?;
+            Secret::P521(key)
+        }
         Some(Algorithm::Sm2_256) => {
-            let secret = sm2::SecretKey::try_from(ec_key()?).map_err(invalid)?;
-            Secret::Sm2(Sm2Key::new(&secret)?)
+            let key = Sm2Key::new(&ec_scalar(field, &ec)?)?;
+            check_public_point(field, &ec, |c| {
+                key.verifying_key().to_sec1_point(c).as_bytes().to_vec()
+            })?;
+            Secret::Sm2(key)
         }
-        _ => {
-            return Err(ApiError::invalid(
-                field,
-                format!("{field} is not an RSA, P-256, P-384, P-521 or SM2 private key."),
-            ));
-        }
+        _ => return Err(unsupported_key(field)),
     };
     Ok(CaKey {
         algorithm: algorithm.unwrap_or(Algorithm::DEFAULT),
@@ -608,6 +615,54 @@ fn encrypt_pkcs8(
     Ok(der::SecretDocument::encode_msg(&info)?)
 }
 
+fn unsupported_key(field: &'static str) -> ApiError {
+    ApiError::invalid(
+        field,
+        format!("{field} is not an RSA, P-256, P-384, P-521 or SM2 private key."),
+    )
+}
+
+/// The secret scalar of a SEC 1 `ECPrivateKey`, after the checks of `SecretKey::try_from`:
+/// a curve parameter, if present, names `C`, and the scalar is in range.
+fn ec_scalar<C>(
+    field: &'static str,
+    ec: &sec1::EcPrivateKey<'_>,
+) -> Result<p256::elliptic_curve::SecretKey<C>, ApiError>
+where
+    C: p256::elliptic_curve::Curve + der::oid::AssociatedOid,
+{
+    if let Some(sec1::EcParameters::NamedCurve(curve)) = ec.parameters {
+        if curve != C::OID {
+            return Err(unreadable_key(field));
+        }
+    }
+    p256::elliptic_curve::SecretKey::from_slice(ec.private_key).map_err(|_| unreadable_key(field))
+}
+
+/// Checks the public key a SEC 1 `ECPrivateKey` may carry against the one computed from its
+/// scalar, given by `computed(compressed)` in either SEC 1 form.
+fn check_public_point(
+    field: &'static str,
+    ec: &sec1::EcPrivateKey<'_>,
+    computed: impl Fn(bool) -> Vec<u8>,
+) -> Result<(), ApiError> {
+    let Some(embedded) = ec.public_key else {
+        return Ok(());
+    };
+    let compressed = match embedded.first() {
+        Some(0x04) => false,
+        Some(0x02 | 0x03) => true,
+        _ => return Err(unreadable_key(field)),
+    };
+    if computed(compressed) != embedded {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} holds a public key that does not belong to its private key."),
+        ));
+    }
+    Ok(())
+}
+
 fn unreadable_key(field: &'static str) -> ApiError {
     ApiError::invalid(
         field,
@@ -738,6 +793,78 @@ mod tests {
             let read = CaKey::from_pkcs8_der("PrivateKey", &ours).unwrap();
             assert_eq!(*read.to_pkcs8_der().unwrap(), *ours);
             assert!(!back.is_empty());
+        }
+    }
+
+    /// The PKCS#8 document of `key` (EC or SM2) with the public key and curve parameter of
+    /// its SEC 1 `ECPrivateKey` replaced.
+    fn with_ec_private_key(
+        key: &CaKey,
+        public_key: Option<&[u8]>,
+        parameters: Option<sec1::EcParameters>,
+    ) -> Vec<u8> {
+        let der = key.to_pkcs8_der().unwrap();
+        let info = PrivateKeyInfoRef::from_der(&der).unwrap();
+        let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).unwrap();
+        let inner = sec1::EcPrivateKey {
+            public_key,
+            parameters,
+            ..ec
+        }
+        .to_der()
+        .unwrap();
+        let info = PrivateKeyInfoRef::new(
+            info.algorithm,
+            der::asn1::OctetStringRef::new(&inner).unwrap(),
+        );
+        info.to_der().unwrap()
+    }
+
+    #[test]
+    fn an_ec_key_is_read_with_its_embedded_public_key_checked() {
+        for algorithm in [
+            Algorithm::Ecc256,
+            Algorithm::Ecc384,
+            Algorithm::Ecc512,
+            Algorithm::Sm2_256,
+        ] {
+            let key = CaKey::generate(algorithm, &mut OsEntropy).unwrap();
+            let spki = key.public_key_info().unwrap();
+            let read = |der: &[u8]| CaKey::from_pkcs8_der("PrivateKey", der);
+            // Without the public key, or with it compressed: the same key.
+            let bare = with_ec_private_key(&key, None, None);
+            assert_eq!(read(&bare).unwrap().public_key_info().unwrap(), spki);
+            let point = spki.subject_public_key.raw_bytes();
+            let half = (point.len() - 1) / 2;
+            let mut compressed = point[..=half].to_vec();
+            compressed[0] = 0x02 | (point[point.len() - 1] & 1);
+            let short = with_ec_private_key(&key, Some(&compressed), None);
+            assert_eq!(read(&short).unwrap().public_key_info().unwrap(), spki);
+            // Another key's public key, or a curve parameter that names another curve.
+            let other = CaKey::generate(algorithm, &mut OsEntropy).unwrap();
+            let other_spki = other.public_key_info().unwrap();
+            let other_point = other_spki.subject_public_key.raw_bytes();
+            let foreign = with_ec_private_key(&key, Some(other_point), None);
+            let error = read(&foreign).unwrap_err();
+            assert_eq!(error.code(), "InvalidParameter.PrivateKey", "{algorithm}");
+            assert_eq!(
+                error.to_string(),
+                "PrivateKey holds a public key that does not belong to its private key."
+            );
+            let wrong_curve = if algorithm == Algorithm::Ecc256 {
+                SECP384R1
+            } else {
+                SECP256R1
+            };
+            let named = with_ec_private_key(
+                &key,
+                Some(point),
+                Some(sec1::EcParameters::NamedCurve(wrong_curve)),
+            );
+            assert_eq!(
+                read(&named).unwrap_err().code(),
+                "InvalidParameter.PrivateKey"
+            );
         }
     }
 
