@@ -146,11 +146,26 @@ impl UnsignedRootCa {
     pub fn to_be_signed(&self) -> &[u8] {
         self.certificate.to_be_signed()
     }
+    /// The certificate's SubjectPublicKeyInfo, which its signature must verify with.
+    pub fn public_key_info(&self) -> &SubjectPublicKeyInfoOwned {
+        self.certificate.public_key_info()
+    }
     /// Hands over the key of a root built by [`Account::build_root_for`], or the error that
     /// reading it gave. [`Account::finish_root`] checks that it fits the certificate.
     pub fn set_key(&mut self, key: Result<CaKey, ApiError>) {
         self.key = Some(key);
     }
+}
+
+/// A signature made outside the crate, for [`Account::finish_root`], in the certificate's
+/// encoding (see [`crate::keys::signature_from_fixed`]).
+#[derive(Debug)]
+pub enum OutsideSignature {
+    /// To be verified here with the certificate's public key.
+    Unverified(Vec<u8>),
+    /// Already verified with the certificate's public key by the platform's own cryptography;
+    /// see [`crate::profile::UnsignedRoot::finish_verified`].
+    Verified(Vec<u8>),
 }
 
 #[derive(Debug)]
@@ -401,8 +416,8 @@ impl Account {
     }
 
     /// Step three, second half: sign (with the CA's key here when `signature` is `None`),
-    /// verify the signature with the certificate's public key, and store the CA. On failure
-    /// the claims are released and nothing is stored.
+    /// verify the signature with the certificate's public key (unless the platform did), and
+    /// store the CA. On failure the claims are released and nothing is stored.
     ///
     /// # Errors
     ///
@@ -410,7 +425,7 @@ impl Account {
     pub fn finish_root(
         &mut self,
         unsigned: UnsignedRootCa,
-        signature: Option<Vec<u8>>,
+        signature: Option<OutsideSignature>,
     ) -> Result<CreateRootCaResponse, ApiError> {
         let UnsignedRootCa {
             pending,
@@ -420,11 +435,18 @@ impl Account {
         } = unsigned;
         let key = key.unwrap_or_else(|| Err(ApiError::internal("the CA's key never came")));
         let signed = key.and_then(|key| {
-            let signature = match signature {
-                Some(signature) => signature,
-                None => key.sign(certificate.to_be_signed(), self.entropy.as_mut())?,
+            let certificate = match signature {
+                None => {
+                    let signature = key.sign(certificate.to_be_signed(), self.entropy.as_mut())?;
+                    certificate.finish(&key, &signature)?
+                }
+                Some(OutsideSignature::Unverified(signature)) => {
+                    certificate.finish(&key, &signature)?
+                }
+                Some(OutsideSignature::Verified(signature)) => {
+                    certificate.finish_verified(&key, &signature)?
+                }
             };
-            let certificate = certificate.finish(&key, &signature)?;
             Ok((key, certificate))
         });
         let stored = signed.and_then(|(key, certificate)| {

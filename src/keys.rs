@@ -73,6 +73,17 @@ enum Secret {
     P384(Box<p384::ecdsa::SigningKey>),
     P521(Box<p521::ecdsa::SigningKey>),
     Sm2(Box<Sm2Key>),
+    /// A NIST-curve key as a trusted maker exported it (see
+    /// [`CaKey::from_trusted_pkcs8_der`]), made into a signing key only when Rust signs.
+    Parts(Box<EcParts>),
+}
+
+/// An EC key as its scalar (fixed size, big-endian, checked to be in range) and the
+/// uncompressed public point that came with it.
+struct EcParts {
+    curve: der::asn1::ObjectIdentifier,
+    scalar: Zeroizing<Vec<u8>>,
+    point: Vec<u8>,
 }
 
 impl fmt::Debug for CaKey {
@@ -112,6 +123,31 @@ impl CaKey {
         key
     }
 
+    /// Reads a PKCS#8 key as [`CaKey::from_pkcs8_der`] does, but takes a P-256, P-384 or
+    /// P-521 key's public key from the document instead of computing it from the scalar: the
+    /// costliest step of reading such a key in WebAssembly (a scalar multiplication, half a
+    /// millisecond for P-256 in Node).
+    ///
+    /// Only for keys from a trusted maker (WebCrypto's export of a pair it generated) whose
+    /// signature is then verified with that public key, which proves that the two belong
+    /// together. Other keys, and documents without an uncompressed public key, are read in
+    /// full.
+    ///
+    /// # Errors
+    ///
+    /// As [`CaKey::from_pkcs8_der`].
+    pub fn from_trusted_pkcs8_der(field: &'static str, der: &[u8]) -> Result<Self, ApiError> {
+        let parts = read_ec_parts(field, der);
+        scrub_stack();
+        match parts? {
+            Some((algorithm, parts)) => Ok(CaKey {
+                algorithm,
+                secret: Secret::Parts(Box::new(parts)),
+            }),
+            None => Self::from_pkcs8_der(field, der),
+        }
+    }
+
     /// The algorithm this key belongs to.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
@@ -135,6 +171,7 @@ impl CaKey {
             Secret::P384(key) => key.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
             Secret::P521(key) => key.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
             Secret::Sm2(key) => key.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
+            Secret::Parts(parts) => parts.point.clone(),
         };
         Ok(SubjectPublicKeyInfoOwned {
             algorithm: self.algorithm.spki_algorithm(),
@@ -210,25 +247,56 @@ impl CaKey {
     }
 }
 
-/// The algorithm and SubjectPublicKeyInfo of a PKCS#8 RSA private key, read without the
-/// checks and precomputation of [`CaKey::from_pkcs8_der`] (milliseconds in WebAssembly), so a
-/// certificate can be built and signed elsewhere while the key is read in full. `None` for a
-/// key that is not RSA.
+/// The algorithm and SubjectPublicKeyInfo of a PKCS#8 private key, read without the checks
+/// and computation of [`CaKey::from_pkcs8_der`], so that a certificate can be built and signed
+/// elsewhere while the key is read in full. That takes milliseconds in WebAssembly: an RSA
+/// key's checks and CRT precomputation, an EC key's public key computed from its scalar.
+///
+/// An RSA key's public half is its modulus and exponent. An EC or SM2 key's is the public
+/// key its `ECPrivateKey` carries, if uncompressed and on the curve; without one, `None`.
+/// Whatever is read here is only a claim until the full read confirms it (the signed
+/// certificate's public key must be the full key's).
 ///
 /// # Errors
 ///
-/// `InvalidParameter` when the key cannot be read or its size is not supported.
-pub fn rsa_public_key_info(
+/// `InvalidParameter.<field>` when the key cannot be read or its algorithm or size is not
+/// supported.
+pub fn pkcs8_public_key_info(
     field: &'static str,
     der: &[u8],
 ) -> Result<Option<(Algorithm, SubjectPublicKeyInfoOwned)>, ApiError> {
     let info = PrivateKeyInfoRef::from_der(der).map_err(|_| unreadable_key(field))?;
-    if info.algorithm.oid != RSA_ENCRYPTION {
-        return Ok(None);
-    }
-    let key =
-        rsa::pkcs1::RsaPrivateKey::<der::asn1::UintRef<'_>>::from_der(info.private_key.as_bytes())
+    let (algorithm, subject_public_key) = if info.algorithm.oid == RSA_ENCRYPTION {
+        rsa_public_key(field, info.private_key.as_bytes())?
+    } else {
+        let curve = (info.algorithm.oid == EC_PUBLIC_KEY)
+            .then(|| info.algorithm.parameters_oid().ok())
+            .flatten();
+        let algorithm = Algorithm::ALL
+            .into_iter()
+            .find(|a| curve.is_some() && a.curve() == curve)
+            .ok_or_else(|| unsupported_key(field))?;
+        let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes())
             .map_err(|_| unreadable_key(field))?;
+        let Some(point) = ec.public_key.filter(|point| on_curve(algorithm, point)) else {
+            return Ok(None);
+        };
+        (algorithm, point.to_vec())
+    };
+    Ok(Some((
+        algorithm,
+        SubjectPublicKeyInfoOwned {
+            algorithm: algorithm.spki_algorithm(),
+            subject_public_key: der::asn1::BitString::from_bytes(&subject_public_key)
+                .map_err(|_| unreadable_key(field))?,
+        },
+    )))
+}
+
+/// The algorithm and DER `RSAPublicKey` of a PKCS#1 `RSAPrivateKey`.
+fn rsa_public_key(field: &'static str, der: &[u8]) -> Result<(Algorithm, Vec<u8>), ApiError> {
+    let key = rsa::pkcs1::RsaPrivateKey::<der::asn1::UintRef<'_>>::from_der(der)
+        .map_err(|_| unreadable_key(field))?;
     let modulus = key.modulus.as_bytes();
     let bits = match modulus.first() {
         Some(&top) => modulus.len() * 8 - top.leading_zeros() as usize,
@@ -239,15 +307,54 @@ pub fn rsa_public_key_info(
         modulus: key.modulus,
         public_exponent: key.public_exponent,
     };
-    let subject_public_key = public.to_der().map_err(|_| unreadable_key(field))?;
-    Ok(Some((
-        algorithm,
-        SubjectPublicKeyInfoOwned {
-            algorithm: algorithm.spki_algorithm(),
-            subject_public_key: der::asn1::BitString::from_bytes(&subject_public_key)
-                .map_err(|_| unreadable_key(field))?,
-        },
-    )))
+    let encoded = public.to_der().map_err(|_| unreadable_key(field))?;
+    Ok((algorithm, encoded))
+}
+
+/// Whether `point` is an uncompressed SEC 1 point on `algorithm`'s curve.
+fn on_curve(algorithm: Algorithm, point: &[u8]) -> bool {
+    match algorithm {
+        Algorithm::Ecc256 => uncompressed_point::<p256::NistP256>(point).is_some(),
+        Algorithm::Ecc384 => uncompressed_point::<p384::NistP384>(point).is_some(),
+        Algorithm::Ecc512 => uncompressed_point::<p521::NistP521>(point).is_some(),
+        Algorithm::Sm2_256 => uncompressed_point::<sm2::Sm2>(point).is_some(),
+        Algorithm::Rsa1024 | Algorithm::Rsa2048 | Algorithm::Rsa4096 => false,
+    }
+}
+
+/// A signature in the encoding a certificate carries, from the fixed-size encoding that
+/// WebCrypto and IEEE P1363 use: ECDSA's and SM2's `r || s` become DER `ECDSA-Sig-Value`;
+/// an RSA signature block is the same in both.
+///
+/// # Errors
+///
+/// `InternalError` when `fixed` is not a signature of `algorithm`'s size, or r or s is zero
+/// or not below the group order.
+pub fn signature_from_fixed(algorithm: Algorithm, fixed: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let bad = internal("the signature is not one of this algorithm");
+    match algorithm {
+        Algorithm::Rsa1024 | Algorithm::Rsa2048 | Algorithm::Rsa4096 => Ok(fixed.to_vec()),
+        Algorithm::Ecc256 => Ok(p256::ecdsa::Signature::from_slice(fixed)
+            .map_err(bad)?
+            .to_der()
+            .as_bytes()
+            .to_vec()),
+        Algorithm::Ecc384 => Ok(p384::ecdsa::Signature::from_slice(fixed)
+            .map_err(bad)?
+            .to_der()
+            .as_bytes()
+            .to_vec()),
+        Algorithm::Ecc512 => Ok(p521::ecdsa::Signature::from_slice(fixed)
+            .map_err(bad)?
+            .to_der()
+            .as_bytes()
+            .to_vec()),
+        Algorithm::Sm2_256 => Ok(sm2::dsa::Signature::from_slice(fixed)
+            .map_err(bad)?
+            .to_der()
+            .as_bytes()
+            .to_vec()),
+    }
 }
 
 /// The algorithm of an RSA key of `bits`.
@@ -450,6 +557,7 @@ fn sign_with(
                 .map_err(internal(failed))?;
             Ok(signature.to_der().as_bytes().to_vec())
         }
+        Secret::Parts(parts) => sign_with(&parts.signing_key()?, message, entropy),
     }
 }
 
@@ -479,6 +587,7 @@ fn pkcs8_der(secret: &Secret) -> Result<Zeroizing<Vec<u8>>, ApiError> {
             &Zeroizing::new(key.secret_key().to_bytes()),
             key.verifying_key().to_sec1_point(false).as_bytes(),
         ),
+        Secret::Parts(parts) => ec_pkcs8_der(parts.curve, &parts.scalar, &parts.point),
     }
     .map_err(internal(failed))?;
     Ok(Zeroizing::new(document.as_bytes().to_vec()))
@@ -613,6 +722,81 @@ fn encrypt_pkcs8(
         encrypted_data: der::asn1::OctetStringRef::new(&buffer)?,
     };
     Ok(der::SecretDocument::encode_msg(&info)?)
+}
+
+/// [`CaKey::from_trusted_pkcs8_der`] without the stack scrub: the parts of a P-256, P-384 or
+/// P-521 key that carries an uncompressed public point on its curve, else `None`.
+#[inline(never)]
+fn read_ec_parts(
+    field: &'static str,
+    der: &[u8],
+) -> Result<Option<(Algorithm, EcParts)>, ApiError> {
+    let info = PrivateKeyInfoRef::from_der(der).map_err(|_| unreadable_key(field))?;
+    let curve = match (info.algorithm.oid, info.algorithm.parameters_oid()) {
+        (EC_PUBLIC_KEY, Ok(curve)) => curve,
+        _ => return Ok(None),
+    };
+    let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes())
+        .map_err(|_| unreadable_key(field))?;
+    let (algorithm, scalar) = match curve {
+        SECP256R1 => (
+            Algorithm::Ecc256,
+            ec_scalar::<p256::NistP256>(field, &ec)?.to_bytes().to_vec(),
+        ),
+        SECP384R1 => (
+            Algorithm::Ecc384,
+            ec_scalar::<p384::NistP384>(field, &ec)?.to_bytes().to_vec(),
+        ),
+        SECP521R1 => (
+            Algorithm::Ecc512,
+            ec_scalar::<p521::NistP521>(field, &ec)?.to_bytes().to_vec(),
+        ),
+        _ => return Ok(None),
+    };
+    let scalar = Zeroizing::new(scalar);
+    let Some(point) = ec.public_key.filter(|point| on_curve(algorithm, point)) else {
+        return Ok(None);
+    };
+    Ok(Some((
+        algorithm,
+        EcParts {
+            curve,
+            scalar,
+            point: point.to_vec(),
+        },
+    )))
+}
+
+impl EcParts {
+    /// The signing key of these parts, whose public key must be the point they carry.
+    fn signing_key(&self) -> Result<Secret, ApiError> {
+        let unreadable = internal("the key could not be read");
+        let (secret, point) = match self.curve {
+            SECP256R1 => {
+                let key = p256::ecdsa::SigningKey::from_slice(&self.scalar).map_err(unreadable)?;
+                let point = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+                (Secret::P256(Box::new(key)), point)
+            }
+            SECP384R1 => {
+                let key = p384::ecdsa::SigningKey::from_slice(&self.scalar).map_err(unreadable)?;
+                let point = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+                (Secret::P384(Box::new(key)), point)
+            }
+            SECP521R1 => {
+                let key = p521::ecdsa::SigningKey::from_slice(&self.scalar).map_err(unreadable)?;
+                let point = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+                (Secret::P521(Box::new(key)), point)
+            }
+            // `read_ec_parts` makes parts of the three NIST curves only.
+            _ => return Err(ApiError::internal("the key is of an unknown curve")),
+        };
+        if point != self.point {
+            return Err(ApiError::internal(
+                "the key does not match the public key it came with",
+            ));
+        }
+        Ok(secret)
+    }
 }
 
 fn unsupported_key(field: &'static str) -> ApiError {
@@ -767,7 +951,7 @@ mod tests {
                 Secret::P384(key) => key.to_pkcs8_der(),
                 Secret::P521(key) => key.to_pkcs8_der(),
                 Secret::Sm2(key) => key.secret_key().to_pkcs8_der(),
-                Secret::Rsa(_) => unreachable!(),
+                Secret::Rsa(_) | Secret::Parts(_) => unreachable!(),
             }
             .unwrap();
             let ours = key.to_pkcs8_der().unwrap();
@@ -864,6 +1048,57 @@ mod tests {
             assert_eq!(
                 read(&named).unwrap_err().code(),
                 "InvalidParameter.PrivateKey"
+            );
+        }
+    }
+
+    #[test]
+    fn a_trusted_ec_key_keeps_its_public_key_until_it_signs() {
+        for algorithm in Algorithm::ALL {
+            if algorithm == Algorithm::Rsa4096 {
+                continue; // slow in debug builds
+            }
+            let key = CaKey::generate(algorithm, &mut OsEntropy).unwrap();
+            let der = key.to_pkcs8_der().unwrap();
+            let trusted = CaKey::from_trusted_pkcs8_der("PrivateKey", &der).unwrap();
+            let nist = matches!(
+                algorithm,
+                Algorithm::Ecc256 | Algorithm::Ecc384 | Algorithm::Ecc512
+            );
+            assert_eq!(
+                matches!(trusted.secret, Secret::Parts(_)),
+                nist,
+                "{algorithm}"
+            );
+            assert_eq!(trusted.algorithm(), algorithm);
+            assert_eq!(
+                trusted.public_key_info().unwrap(),
+                key.public_key_info().unwrap()
+            );
+            assert_eq!(*trusted.to_pkcs8_der().unwrap(), *der);
+            let signature = trusted.sign(b"tbs", &mut OsEntropy).unwrap();
+            key.verify(b"tbs", &signature).unwrap();
+            trusted.verify(b"tbs", &signature).unwrap();
+            trusted.verify(b"tbx", &signature).unwrap_err();
+            if !nist {
+                continue;
+            }
+            // Without a public key it is read in full; with another key's, it is taken as it
+            // stands, and Rust refuses to sign with it.
+            let bare = with_ec_private_key(&key, None, None);
+            let read = CaKey::from_trusted_pkcs8_der("PrivateKey", &bare).unwrap();
+            assert!(!matches!(read.secret, Secret::Parts(_)));
+            let other = CaKey::generate(algorithm, &mut OsEntropy).unwrap();
+            let other_spki = other.public_key_info().unwrap();
+            let other_point = other_spki.subject_public_key.raw_bytes();
+            let foreign = with_ec_private_key(&key, Some(other_point), None);
+            let claimed = CaKey::from_trusted_pkcs8_der("PrivateKey", &foreign).unwrap();
+            assert_eq!(claimed.public_key_info().unwrap(), other_spki);
+            let error = claimed.sign(b"tbs", &mut OsEntropy).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "An internal error occurred: the key does not match the public key it came with.",
+                "{algorithm}"
             );
         }
     }

@@ -86,6 +86,12 @@ impl UnsignedRoot {
         &self.tbs
     }
 
+    /// The SubjectPublicKeyInfo the certificate carries: the key its signature must verify
+    /// with.
+    pub fn public_key_info(&self) -> &SubjectPublicKeyInfoOwned {
+        &self.signer.spki
+    }
+
     /// Checks that `key` is the certificate's key, verifies `signature` (in the certificate's
     /// encoding: the RSA signature block, or DER `ECDSA-Sig-Value` for ECDSA and SM2) over the
     /// `TBSCertificate` with that public key, then assembles the certificate.
@@ -95,14 +101,40 @@ impl UnsignedRoot {
     /// `InternalError` when the key is not the certificate's, the signature does not verify,
     /// or the certificate cannot be encoded.
     pub fn finish(self, key: &CaKey, signature: &[u8]) -> Result<IssuedCertificate, ApiError> {
-        let failed =
-            |what: &str| ApiError::internal(format!("the certificate could not be built: {what}"));
+        self.check_key(key)?;
+        key.verify(&self.tbs, signature)?;
+        self.assemble(signature)
+    }
+
+    /// [`UnsignedRoot::finish`] for a signature that the platform's own cryptography has
+    /// verified over [`UnsignedRoot::to_be_signed`] with [`UnsignedRoot::public_key_info`]
+    /// (WebCrypto's `verify`, given exactly these bytes).
+    ///
+    /// # Errors
+    ///
+    /// `InternalError` when the key is not the certificate's or the certificate cannot be
+    /// encoded.
+    pub fn finish_verified(
+        self,
+        key: &CaKey,
+        signature: &[u8],
+    ) -> Result<IssuedCertificate, ApiError> {
+        self.check_key(key)?;
+        self.assemble(signature)
+    }
+
+    fn check_key(&self, key: &CaKey) -> Result<(), ApiError> {
         if key.public_key_info()? != self.signer.spki {
             return Err(ApiError::internal(
                 "the key does not match the certificate's public key",
             ));
         }
-        key.verify(&self.tbs, signature)?;
+        Ok(())
+    }
+
+    fn assemble(self, signature: &[u8]) -> Result<IssuedCertificate, ApiError> {
+        let failed =
+            |what: &str| ApiError::internal(format!("the certificate could not be built: {what}"));
         let signature = BitString::from_bytes(signature).map_err(|_| failed("signature"))?;
         let certificate = self
             .builder

@@ -370,6 +370,192 @@ async fn a_generated_rsa_key_signs_in_webcrypto() {
     assert!(webcrypto_verifies(&certificate).await);
 }
 
+/// Verifies an ECDSA P-256 or P-384 certificate's signature with the RustCrypto curve crates,
+/// beside WebCrypto: for roots that WebCrypto signed and verified itself.
+fn rust_verifies(certificate: &Certificate) -> bool {
+    use signature::hazmat::PrehashVerifier;
+    let tbs = certificate.tbs_certificate();
+    let point = tbs.subject_public_key_info().subject_public_key.raw_bytes();
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(tbs.to_der().unwrap());
+    let signature = certificate.signature().raw_bytes();
+    match point.len() {
+        65 => p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .unwrap()
+            .verify_prehash(
+                &digest,
+                &p256::ecdsa::Signature::from_der(signature).unwrap(),
+            )
+            .is_ok(),
+        97 => p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .unwrap()
+            .verify_prehash(
+                &digest,
+                &p384::ecdsa::Signature::from_der(signature).unwrap(),
+            )
+            .is_ok(),
+        length => panic!("not a P-256 or P-384 point: {length} bytes"),
+    }
+}
+
+/// Each spied `crypto.subtle` method's calls during `create(algorithm)`.
+async fn subtle_calls(algorithm: &str, options: JsValue) -> (Result<JsValue, JsValue>, [Array; 5]) {
+    let methods = ["generateKey", "exportKey", "importKey", "sign", "verify"];
+    let calls = methods.map(|method| patch_subtle(method, SPY));
+    let result = settle(create(request(algorithm), options)).await;
+    for method in methods {
+        restore(method);
+    }
+    (result, calls)
+}
+
+#[wasm_bindgen_test]
+async fn a_generated_p256_or_p384_key_signs_and_verifies_in_webcrypto() {
+    for algorithm in ["ECC_256", "ECC_384"] {
+        let (result, [generated, exported, imported, signed, verified]) =
+            subtle_calls(algorithm, JsValue::UNDEFINED).await;
+        let certificate =
+            Certificate::from_der(&pem_to_der(&text(&result.unwrap(), "Certificate"))).unwrap();
+        let curve = if algorithm == "ECC_256" {
+            "P-256"
+        } else {
+            "P-384"
+        };
+        let params = get(&Array::from(&generated.get(0)).get(0), "namedCurve");
+        assert_eq!(params.as_string().as_deref(), Some(curve));
+        assert_eq!(exported.length(), 1, "{algorithm}: the PKCS#8 export");
+        assert_eq!(signed.length(), 1, "{algorithm}");
+        let tbs = certificate.tbs_certificate().to_der().unwrap();
+        let signed = Array::from(&signed.get(0));
+        assert_eq!(Uint8Array::new(&signed.get(2)).to_vec(), tbs);
+        assert_eq!(
+            text(&signed.get(0), "hash"),
+            "SHA-256",
+            "ecdsa-with-SHA256 on every curve"
+        );
+        // Verified with the certificate's own public key, imported from its bytes.
+        assert_eq!(imported.length(), 1, "{algorithm}");
+        let import = Array::from(&imported.get(0));
+        assert_eq!(import.get(0).as_string().as_deref(), Some("raw"));
+        let point = certificate
+            .tbs_certificate()
+            .subject_public_key_info()
+            .subject_public_key
+            .raw_bytes();
+        assert_eq!(Uint8Array::new(&import.get(1)).to_vec(), point);
+        assert_eq!(verified.length(), 1, "{algorithm}");
+        assert_eq!(
+            Uint8Array::new(&Array::from(&verified.get(0)).get(3)).to_vec(),
+            tbs
+        );
+        assert!(webcrypto_verifies(&certificate).await, "{algorithm}");
+        assert!(rust_verifies(&certificate), "{algorithm}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn p521_and_sm2_keys_stay_in_rust() {
+    for algorithm in ["ECC_512", "SM2_256"] {
+        let (result, calls) = subtle_calls(algorithm, JsValue::UNDEFINED).await;
+        assert!(text(&result.unwrap(), "Certificate").starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(calls.iter().all(|calls| calls.length() == 0), "{algorithm}");
+        let generated = settle(generate_private_key(algorithm.into()))
+            .await
+            .unwrap();
+        assert_eq!(text(&generated, "Algorithm"), algorithm);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_given_ec_key_signs_in_webcrypto_and_its_copy_is_wiped() {
+    let key = settle(generate_private_key("ECC_256".into()))
+        .await
+        .unwrap();
+    let options = Object::new();
+    Reflect::set(&options, &"PrivateKey".into(), &get(&key, "PrivateKey")).unwrap();
+    let (result, [generated, _, imported, signed, verified]) =
+        subtle_calls("ECC_256", options.into()).await;
+    let certificate =
+        Certificate::from_der(&pem_to_der(&text(&result.unwrap(), "Certificate"))).unwrap();
+    assert_eq!(generated.length(), 0);
+    assert_eq!(
+        imported.length(),
+        2,
+        "the private key to sign, the public key to verify"
+    );
+    let private = Array::from(&imported.get(0));
+    assert_eq!(private.get(0).as_string().as_deref(), Some("pkcs8"));
+    assert_eq!(private.get(3), JsValue::FALSE, "not extractable");
+    let bytes = Uint8Array::new(&private.get(1)).to_vec();
+    assert!(bytes.len() > 100);
+    assert!(
+        bytes.iter().all(|&b| b == 0),
+        "the key's JavaScript copy is wiped"
+    );
+    assert_eq!(signed.length(), 1);
+    assert_eq!(verified.length(), 1);
+    assert!(webcrypto_verifies(&certificate).await);
+    assert!(rust_verifies(&certificate));
+}
+
+#[wasm_bindgen_test]
+async fn ecdsa_signs_in_rust_when_webcrypto_refuses_to_sign_or_verify() {
+    const REFUSE: &str =
+        "return function (...args) { calls.push(args); return Promise.reject(new Error('no')); }";
+    for method in ["sign", "verify"] {
+        let refusals = patch_subtle(method, REFUSE);
+        let result = settle(create(request("ECC_256"), JsValue::UNDEFINED)).await;
+        restore(method);
+        assert_eq!(refusals.length(), 1, "{method}");
+        let certificate =
+            Certificate::from_der(&pem_to_der(&text(&result.unwrap(), "Certificate"))).unwrap();
+        assert!(webcrypto_verifies(&certificate).await, "{method}");
+        assert!(rust_verifies(&certificate), "{method}");
+    }
+}
+
+/// `pkcs8` (DER) with the public key left out of its SEC 1 `ECPrivateKey`, as some platforms
+/// export EC keys.
+fn without_public_key(pkcs8: &[u8]) -> Vec<u8> {
+    let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8).unwrap();
+    let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).unwrap();
+    let bare = sec1::EcPrivateKey {
+        public_key: None,
+        ..ec
+    }
+    .to_der()
+    .unwrap();
+    pkcs8::PrivateKeyInfoRef {
+        private_key: der::asn1::OctetStringRef::new(&bare).unwrap(),
+        ..info
+    }
+    .to_der()
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn an_ec_export_without_its_public_key_is_read_in_full() {
+    use wasm_bindgen::closure::Closure;
+    let strip = Closure::<dyn Fn(Uint8Array) -> Uint8Array>::new(|bytes: Uint8Array| {
+        Uint8Array::from(&without_public_key(&bytes.to_vec())[..])
+    });
+    let stripped = patch_subtle(
+        "exportKey",
+        "return async function (format, key) {
+           const exported = await original.call(this, format, key);
+           calls.push(format);
+           return format === 'pkcs8' ? calls.strip(new Uint8Array(exported)).buffer : exported;
+         }",
+    );
+    Reflect::set(&stripped, &"strip".into(), strip.as_ref()).unwrap();
+    let result = settle(create(request("ECC_384"), JsValue::UNDEFINED)).await;
+    restore("exportKey");
+    assert_eq!(stripped.length(), 1);
+    let certificate =
+        Certificate::from_der(&pem_to_der(&text(&result.unwrap(), "Certificate"))).unwrap();
+    assert!(webcrypto_verifies(&certificate).await);
+    assert!(rust_verifies(&certificate));
+}
+
 /// A PKCS#8 PEM RSA key whose private exponent is off by two: well-formed, with the public
 /// half of `pem`, but not a valid key.
 fn with_wrong_private_exponent(pem: &str) -> String {
@@ -434,28 +620,37 @@ async fn rsa_signs_in_rust_when_webcrypto_refuses_to() {
 
 #[wasm_bindgen_test]
 async fn a_wrong_webcrypto_signature_is_refused_and_nothing_is_kept() {
-    let ca = PrivateCa::new(JsValue::UNDEFINED).unwrap();
-    let signed = request("RSA_1024");
-    Reflect::set(&signed, &"ClientToken".into(), &"token-1".into()).unwrap();
-    let _ = patch_subtle(
-        "sign",
-        "return async function (params, key, data) { return new Uint8Array(128).fill(1).buffer; }",
-    );
-    let result = settle(ca.create_root_ca_certificate(signed.clone(), JsValue::UNDEFINED)).await;
-    restore("sign");
-    let error = result.unwrap_err();
-    assert_eq!(text(&error, "name"), "ServerError");
-    assert_eq!(text(&error, "code"), "InternalError");
-    assert!(
-        text(&error, "message").contains("did not verify"),
-        "{error:?}"
-    );
-    assert_eq!(ca_count(&ca).await, 0);
-    // The ClientToken was released: the same call now makes the CA.
-    let response = settle(ca.create_root_ca_certificate(signed, JsValue::UNDEFINED))
-        .await
-        .unwrap();
-    assert_eq!(text(&response, "Identifier").len(), 32);
+    // Well-formed signatures of the right size (for ECDSA, r and s in range) that are no
+    // signature of this certificate: for RSA, Rust's verification says so; for ECDSA,
+    // WebCrypto's verify, and then Rust's.
+    for (algorithm, size) in [("RSA_1024", 128), ("ECC_256", 64)] {
+        let ca = PrivateCa::new(JsValue::UNDEFINED).unwrap();
+        let signed = request(algorithm);
+        Reflect::set(&signed, &"ClientToken".into(), &"token-1".into()).unwrap();
+        let _ = patch_subtle(
+            "sign",
+            &format!(
+                "return async function (params, key, data) {{ \
+                   return new Uint8Array({size}).fill(1).buffer; }}"
+            ),
+        );
+        let result =
+            settle(ca.create_root_ca_certificate(signed.clone(), JsValue::UNDEFINED)).await;
+        restore("sign");
+        let error = result.unwrap_err();
+        assert_eq!(text(&error, "name"), "ServerError", "{algorithm}");
+        assert_eq!(text(&error, "code"), "InternalError", "{algorithm}");
+        assert!(
+            text(&error, "message").contains("did not verify"),
+            "{algorithm}: {error:?}"
+        );
+        assert_eq!(ca_count(&ca).await, 0, "{algorithm}");
+        // The ClientToken was released: the same call now makes the CA.
+        let response = settle(ca.create_root_ca_certificate(signed, JsValue::UNDEFINED))
+            .await
+            .unwrap();
+        assert_eq!(text(&response, "Identifier").len(), 32, "{algorithm}");
+    }
 }
 
 #[wasm_bindgen_test]
