@@ -42,6 +42,36 @@ use crate::algorithm::{
 use crate::env::{Entropy, EntropyRng};
 use crate::error::{ApiError, internal};
 
+/// A `match` whose first arm is written once for the three NIST curves, which RustCrypto serves
+/// with crates of one shape: `nist_curves!(match (x) { [p256, p384, p521 patterns] => |c, C|
+/// body, other arms })`. In the body, `c` is the arm's crate (`p256`, `p384`, `p521`) and `C` its
+/// curve type. Each curve still gets its own code; this only saves writing it three times.
+macro_rules! nist_curves {
+    (match ($on:expr) {
+        [$p256:pat, $p384:pat, $p521:pat $(,)?] => |$c:ident, $curve:ident| $body:expr,
+        $($rest:tt)*
+    }) => {
+        match $on {
+            $p256 => {
+                #[allow(unused_imports)]
+                use {p256 as $c, p256::NistP256 as $curve};
+                $body
+            }
+            $p384 => {
+                #[allow(unused_imports)]
+                use {p384 as $c, p384::NistP384 as $curve};
+                $body
+            }
+            $p521 => {
+                #[allow(unused_imports)]
+                use {p521 as $c, p521::NistP521 as $curve};
+                $body
+            }
+            $($rest)*
+        }
+    };
+}
+
 /// How an exported private key is protected.
 #[derive(Clone, Copy)]
 pub enum KeyProtection<'a> {
@@ -76,6 +106,24 @@ enum Secret {
     /// A NIST-curve key as a trusted maker exported it (see
     /// [`CaKey::from_trusted_pkcs8_der`]), made into a signing key only when Rust signs.
     Parts(Box<EcParts>),
+}
+
+impl From<Box<p256::ecdsa::SigningKey>> for Secret {
+    fn from(key: Box<p256::ecdsa::SigningKey>) -> Self {
+        Secret::P256(key)
+    }
+}
+
+impl From<Box<p384::ecdsa::SigningKey>> for Secret {
+    fn from(key: Box<p384::ecdsa::SigningKey>) -> Self {
+        Secret::P384(key)
+    }
+}
+
+impl From<Box<p521::ecdsa::SigningKey>> for Secret {
+    fn from(key: Box<p521::ecdsa::SigningKey>) -> Self {
+        Secret::P521(key)
+    }
 }
 
 /// An EC key as its scalar (fixed size, big-endian, checked to be in range) and the
@@ -160,19 +208,18 @@ impl CaKey {
     /// `InternalError` if the public key cannot be encoded (it always can).
     pub fn public_key_info(&self) -> Result<SubjectPublicKeyInfoOwned, ApiError> {
         let encoding = "the public key could not be encoded";
-        let subject_public_key = match &self.secret {
+        let subject_public_key = nist_curves!(match (&self.secret) {
+            [Secret::P256(key), Secret::P384(key), Secret::P521(key)] =>
+                |_c, _C| key.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
             Secret::Rsa(key) => {
                 let public = RsaPublicKey::from(key.as_ref());
                 rsa::pkcs1::EncodeRsaPublicKey::to_pkcs1_der(&public)
                     .map_err(internal(encoding))?
                     .into_vec()
             }
-            Secret::P256(key) => key.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
-            Secret::P384(key) => key.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
-            Secret::P521(key) => key.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
             Secret::Sm2(key) => key.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
             Secret::Parts(parts) => parts.point.clone(),
-        };
+        });
         Ok(SubjectPublicKeyInfoOwned {
             algorithm: self.algorithm.spki_algorithm(),
             subject_public_key: der::asn1::BitString::from_bytes(&subject_public_key)
@@ -313,13 +360,12 @@ fn rsa_public_key(field: &'static str, der: &[u8]) -> Result<(Algorithm, Vec<u8>
 
 /// Whether `point` is an uncompressed SEC 1 point on `algorithm`'s curve.
 fn on_curve(algorithm: Algorithm, point: &[u8]) -> bool {
-    match algorithm {
-        Algorithm::Ecc256 => uncompressed_point::<p256::NistP256>(point).is_some(),
-        Algorithm::Ecc384 => uncompressed_point::<p384::NistP384>(point).is_some(),
-        Algorithm::Ecc512 => uncompressed_point::<p521::NistP521>(point).is_some(),
+    nist_curves!(match (algorithm) {
+        [Algorithm::Ecc256, Algorithm::Ecc384, Algorithm::Ecc512] =>
+            |_c, C| uncompressed_point::<C>(point).is_some(),
         Algorithm::Sm2_256 => uncompressed_point::<sm2::Sm2>(point).is_some(),
         Algorithm::Rsa1024 | Algorithm::Rsa2048 | Algorithm::Rsa4096 => false,
-    }
+    })
 }
 
 /// A signature in the encoding a certificate carries, from the fixed-size encoding that
@@ -332,29 +378,17 @@ fn on_curve(algorithm: Algorithm, point: &[u8]) -> bool {
 /// or not below the group order.
 pub fn signature_from_fixed(algorithm: Algorithm, fixed: &[u8]) -> Result<Vec<u8>, ApiError> {
     let bad = internal("the signature is not one of this algorithm");
-    match algorithm {
+    nist_curves!(match (algorithm) {
+        [Algorithm::Ecc256, Algorithm::Ecc384, Algorithm::Ecc512] => |c, _C| {
+            let signature = c::ecdsa::Signature::from_slice(fixed).map_err(bad)?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        },
         Algorithm::Rsa1024 | Algorithm::Rsa2048 | Algorithm::Rsa4096 => Ok(fixed.to_vec()),
-        Algorithm::Ecc256 => Ok(p256::ecdsa::Signature::from_slice(fixed)
-            .map_err(bad)?
-            .to_der()
-            .as_bytes()
-            .to_vec()),
-        Algorithm::Ecc384 => Ok(p384::ecdsa::Signature::from_slice(fixed)
-            .map_err(bad)?
-            .to_der()
-            .as_bytes()
-            .to_vec()),
-        Algorithm::Ecc512 => Ok(p521::ecdsa::Signature::from_slice(fixed)
-            .map_err(bad)?
-            .to_der()
-            .as_bytes()
-            .to_vec()),
-        Algorithm::Sm2_256 => Ok(sm2::dsa::Signature::from_slice(fixed)
-            .map_err(bad)?
-            .to_der()
-            .as_bytes()
-            .to_vec()),
-    }
+        Algorithm::Sm2_256 => {
+            let signature = sm2::dsa::Signature::from_slice(fixed).map_err(bad)?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        }
+    })
 }
 
 /// The algorithm of an RSA key of `bits`.
@@ -392,32 +426,18 @@ pub fn verify_signature(
     let bad_key = || ApiError::internal(bad);
     let point = spki.subject_public_key.raw_bytes();
     let digest = || Sha256::digest(message);
-    match algorithm {
+    nist_curves!(match (algorithm) {
+        [Algorithm::Ecc256, Algorithm::Ecc384, Algorithm::Ecc512] => |c, C| {
+            let point = uncompressed_point::<C>(point).ok_or_else(bad_key)?;
+            let key = c::ecdsa::VerifyingKey::from_affine(point).map_err(internal(bad))?;
+            let signature = c::ecdsa::Signature::from_der(signature).map_err(internal(bad))?;
+            key.verify_prehash(&digest(), &signature)
+                .map_err(internal(bad))
+        },
         Algorithm::Rsa1024 | Algorithm::Rsa2048 | Algorithm::Rsa4096 => {
             let key = RsaPublicKey::try_from(spki)
                 .map_err(|_| ApiError::internal("unreadable RSA public key"))?;
             key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest(), signature)
-                .map_err(internal(bad))
-        }
-        Algorithm::Ecc256 => {
-            let point = uncompressed_point::<p256::NistP256>(point).ok_or_else(bad_key)?;
-            let key = p256::ecdsa::VerifyingKey::from_affine(point).map_err(internal(bad))?;
-            let signature = p256::ecdsa::Signature::from_der(signature).map_err(internal(bad))?;
-            key.verify_prehash(&digest(), &signature)
-                .map_err(internal(bad))
-        }
-        Algorithm::Ecc384 => {
-            let point = uncompressed_point::<p384::NistP384>(point).ok_or_else(bad_key)?;
-            let key = p384::ecdsa::VerifyingKey::from_affine(point).map_err(internal(bad))?;
-            let signature = p384::ecdsa::Signature::from_der(signature).map_err(internal(bad))?;
-            key.verify_prehash(&digest(), &signature)
-                .map_err(internal(bad))
-        }
-        Algorithm::Ecc512 => {
-            let point = uncompressed_point::<p521::NistP521>(point).ok_or_else(bad_key)?;
-            let key = p521::ecdsa::VerifyingKey::from_affine(point).map_err(internal(bad))?;
-            let signature = p521::ecdsa::Signature::from_der(signature).map_err(internal(bad))?;
-            key.verify_prehash(&digest(), &signature)
                 .map_err(internal(bad))
         }
         Algorithm::Sm2_256 => {
@@ -427,7 +447,7 @@ pub fn verify_signature(
             let signature = sm2::dsa::Signature::from_der(signature).map_err(internal(bad))?;
             key.verify(message, &signature).map_err(internal(bad))
         }
-    }
+    })
 }
 
 /// [`CaKey::generate`] without the stack scrub.
@@ -482,28 +502,21 @@ fn read_pkcs8(field: &'static str, der: &[u8]) -> Result<CaKey, ApiError> {
             .map_err(|_| unreadable_key(field))?,
         None => return Err(unsupported_key(field)),
     };
-    let secret = match algorithm {
-        Some(Algorithm::Ecc256) => {
-            let key: Box<p256::ecdsa::SigningKey> = Box::new(ec_scalar(field, &ec)?.into());
-            check_public_point(field, &ec, |c| {
-                key.verifying_key().to_sec1_point(c).as_bytes().to_vec()
+    let secret = nist_curves!(match (algorithm) {
+        [
+            Some(Algorithm::Ecc256),
+            Some(Algorithm::Ecc384),
+            Some(Algorithm::Ecc512),
+        ] => |c, C| {
+            let key: Box<c::ecdsa::SigningKey> = Box::new(ec_scalar::<C>(field, &ec)?.into());
+            check_public_point(field, &ec, |compressed| {
+                key.verifying_key()
+                    .to_sec1_point(compressed)
+                    .as_bytes()
+                    .to_vec()
             })?;
-            Secret::P256(key)
-        }
-        Some(Algorithm::Ecc384) => {
-            let key: Box<p384::ecdsa::SigningKey> = Box::new(ec_scalar(field, &ec)?.into());
-            check_public_point(field, &ec, |c| {
-                key.verifying_key().to_sec1_point(c).as_bytes().to_vec()
-            })?;
-            Secret::P384(key)
-        }
-        Some(Algorithm::Ecc512) => {
-            let key: Box<p521::ecdsa::SigningKey> = Box::new(ec_scalar(field, &ec)?.into());
-            check_public_point(field, &ec, |c| {
-                key.verifying_key().to_sec1_point(c).as_bytes().to_vec()
-            })?;
-            Secret::P521(key)
-        }
+            Secret::from(key)
+        },
         Some(Algorithm::Sm2_256) => {
             let key = Sm2Key::new(&ec_scalar(field, &ec)?)?;
             check_public_point(field, &ec, |c| {
@@ -512,7 +525,7 @@ fn read_pkcs8(field: &'static str, der: &[u8]) -> Result<CaKey, ApiError> {
             Secret::Sm2(key)
         }
         _ => return Err(unsupported_key(field)),
-    };
+    });
     Ok(CaKey {
         algorithm: algorithm.unwrap_or(Algorithm::DEFAULT),
         secret,
@@ -528,27 +541,17 @@ fn sign_with(
 ) -> Result<Vec<u8>, ApiError> {
     let failed = "signing failed";
     let digest = || Sha256::digest(message);
-    match secret {
+    nist_curves!(match (secret) {
+        [Secret::P256(key), Secret::P384(key), Secret::P521(key)] => |c, _C| {
+            let signature: c::ecdsa::Signature =
+                key.sign_prehash(&digest()).map_err(internal(failed))?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        },
         Secret::Rsa(key) => {
             // Blinded with fresh randomness against timing attacks on the private exponent.
             let mut rng = EntropyRng::new(entropy);
             key.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha256>(), &digest())
                 .map_err(internal(failed))
-        }
-        Secret::P256(key) => {
-            let signature: p256::ecdsa::Signature =
-                key.sign_prehash(&digest()).map_err(internal(failed))?;
-            Ok(signature.to_der().as_bytes().to_vec())
-        }
-        Secret::P384(key) => {
-            let signature: p384::ecdsa::Signature =
-                key.sign_prehash(&digest()).map_err(internal(failed))?;
-            Ok(signature.to_der().as_bytes().to_vec())
-        }
-        Secret::P521(key) => {
-            let signature: p521::ecdsa::Signature =
-                key.sign_prehash(&digest()).map_err(internal(failed))?;
-            Ok(signature.to_der().as_bytes().to_vec())
         }
         Secret::Sm2(key) => {
             let signature: sm2::dsa::Signature = key
@@ -558,37 +561,27 @@ fn sign_with(
             Ok(signature.to_der().as_bytes().to_vec())
         }
         Secret::Parts(parts) => sign_with(&parts.signing_key()?, message, entropy),
-    }
+    })
 }
 
 /// [`CaKey::to_pkcs8_der`] without the stack scrub.
 #[inline(never)]
 fn pkcs8_der(secret: &Secret) -> Result<Zeroizing<Vec<u8>>, ApiError> {
     let failed = "the private key could not be encoded";
-    let document = match secret {
+    let document = nist_curves!(match (secret) {
+        [Secret::P256(key), Secret::P384(key), Secret::P521(key)] => |_c, C| ec_pkcs8_der(
+            <C as der::oid::AssociatedOid>::OID,
+            &Zeroizing::new(key.to_bytes()),
+            key.verifying_key().to_sec1_point(false).as_bytes(),
+        ),
         Secret::Rsa(key) => key.to_pkcs8_der(),
-        Secret::P256(key) => ec_pkcs8_der(
-            SECP256R1,
-            &Zeroizing::new(key.to_bytes()),
-            key.verifying_key().to_sec1_point(false).as_bytes(),
-        ),
-        Secret::P384(key) => ec_pkcs8_der(
-            SECP384R1,
-            &Zeroizing::new(key.to_bytes()),
-            key.verifying_key().to_sec1_point(false).as_bytes(),
-        ),
-        Secret::P521(key) => ec_pkcs8_der(
-            SECP521R1,
-            &Zeroizing::new(key.to_bytes()),
-            key.verifying_key().to_sec1_point(false).as_bytes(),
-        ),
         Secret::Sm2(key) => ec_pkcs8_der(
             SM2P256V1,
             &Zeroizing::new(key.secret_key().to_bytes()),
             key.verifying_key().to_sec1_point(false).as_bytes(),
         ),
         Secret::Parts(parts) => ec_pkcs8_der(parts.curve, &parts.scalar, &parts.point),
-    }
+    })
     .map_err(internal(failed))?;
     Ok(Zeroizing::new(document.as_bytes().to_vec()))
 }
@@ -738,22 +731,17 @@ fn read_ec_parts(
     };
     let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes())
         .map_err(|_| unreadable_key(field))?;
-    let (algorithm, scalar) = match curve {
-        SECP256R1 => (
-            Algorithm::Ecc256,
-            ec_scalar::<p256::NistP256>(field, &ec)?.to_bytes().to_vec(),
-        ),
-        SECP384R1 => (
-            Algorithm::Ecc384,
-            ec_scalar::<p384::NistP384>(field, &ec)?.to_bytes().to_vec(),
-        ),
-        SECP521R1 => (
-            Algorithm::Ecc512,
-            ec_scalar::<p521::NistP521>(field, &ec)?.to_bytes().to_vec(),
-        ),
+    let scalar = nist_curves!(match (curve) {
+        [SECP256R1, SECP384R1, SECP521R1] =>
+            |_c, C| Zeroizing::new(ec_scalar::<C>(field, &ec)?.to_bytes().to_vec()),
         _ => return Ok(None),
+    });
+    let Some(algorithm) = Algorithm::ALL
+        .into_iter()
+        .find(|a| a.curve() == Some(curve))
+    else {
+        return Ok(None);
     };
-    let scalar = Zeroizing::new(scalar);
     let Some(point) = ec.public_key.filter(|point| on_curve(algorithm, point)) else {
         return Ok(None);
     };
@@ -771,25 +759,15 @@ impl EcParts {
     /// The signing key of these parts, whose public key must be the point they carry.
     fn signing_key(&self) -> Result<Secret, ApiError> {
         let unreadable = internal("the key could not be read");
-        let (secret, point) = match self.curve {
-            SECP256R1 => {
-                let key = p256::ecdsa::SigningKey::from_slice(&self.scalar).map_err(unreadable)?;
+        let (secret, point) = nist_curves!(match (self.curve) {
+            [SECP256R1, SECP384R1, SECP521R1] => |c, _C| {
+                let key = c::ecdsa::SigningKey::from_slice(&self.scalar).map_err(unreadable)?;
                 let point = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
-                (Secret::P256(Box::new(key)), point)
-            }
-            SECP384R1 => {
-                let key = p384::ecdsa::SigningKey::from_slice(&self.scalar).map_err(unreadable)?;
-                let point = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
-                (Secret::P384(Box::new(key)), point)
-            }
-            SECP521R1 => {
-                let key = p521::ecdsa::SigningKey::from_slice(&self.scalar).map_err(unreadable)?;
-                let point = key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
-                (Secret::P521(Box::new(key)), point)
-            }
+                (Secret::from(Box::new(key)), point)
+            },
             // `read_ec_parts` makes parts of the three NIST curves only.
             _ => return Err(ApiError::internal("the key is of an unknown curve")),
-        };
+        });
         if point != self.point {
             return Err(ApiError::internal(
                 "the key does not match the public key it came with",
