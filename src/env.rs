@@ -92,6 +92,26 @@ pub struct WipingAllocator;
 #[global_allocator]
 static ALLOCATOR: WipingAllocator = WipingAllocator;
 
+/// Bytes in live heap blocks, counted by [`WipingAllocator`].
+#[cfg(target_arch = "wasm32")]
+static HEAP_IN_USE: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// The bytes in live heap blocks of the WebAssembly build: what leak tests compare before and
+/// after a sequence of calls that should leave nothing behind. (The linear memory's size only
+/// grows, and only in 64 KiB pages.)
+#[cfg(target_arch = "wasm32")]
+pub fn heap_in_use() -> usize {
+    HEAP_IN_USE.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn count_allocation(block: *mut u8, size: usize) -> *mut u8 {
+    if !block.is_null() {
+        HEAP_IN_USE.fetch_add(size, core::sync::atomic::Ordering::Relaxed);
+    }
+    block
+}
+
 #[cfg(target_arch = "wasm32")]
 #[expect(
     unsafe_code,
@@ -104,12 +124,15 @@ static ALLOCATOR: WipingAllocator = WipingAllocator;
 unsafe impl std::alloc::GlobalAlloc for WipingAllocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { std::alloc::System.alloc(layout) }
+        count_allocation(unsafe { std::alloc::System.alloc(layout) }, layout.size())
     }
 
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc_zeroed`'s contract.
-        unsafe { std::alloc::System.alloc_zeroed(layout) }
+        count_allocation(
+            unsafe { std::alloc::System.alloc_zeroed(layout) },
+            layout.size(),
+        )
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
@@ -119,6 +142,7 @@ unsafe impl std::alloc::GlobalAlloc for WipingAllocator {
             zeroize::Zeroize::zeroize(core::slice::from_raw_parts_mut(ptr, layout.size()));
             std::alloc::System.dealloc(ptr, layout);
         }
+        HEAP_IN_USE.fetch_sub(layout.size(), core::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -60,6 +60,9 @@ function init(error, name, body, statusCode) {
   error.message = `${body.Code}: code: ${statusCode}, ${body.Message} request id: ${body.RequestId}`;
 }
 export function errorClasses() { return { ClientError, ThrottlingError, ServerError }; }
+export function settled(promise, callback) {
+  return promise.then((value) => callback(true, value), (error) => callback(false, error));
+}
 ")]
 extern "C" {
     type ClientError;
@@ -73,6 +76,8 @@ extern "C" {
     fn new(body: &JsValue, status: u16) -> ServerError;
     #[wasm_bindgen(js_name = errorClasses)]
     fn error_classes_js() -> Object;
+    /// `promise.then(callback(true, value), callback(false, error))`: see [`on_settled`].
+    fn settled(promise: &Promise, callback: &JsValue) -> Promise;
 }
 
 #[wasm_bindgen]
@@ -323,17 +328,14 @@ fn generate_private_key_now(algorithm: JsValue) -> Promise {
     let Some((subtle, scheme)) = webcrypto(algorithm) else {
         return settle(move || export(CaKey::generate(algorithm, &mut OsEntropy)));
     };
-    let on_key = Closure::once_into_js(move |pkcs8: JsValue| -> Result<JsValue, JsValue> {
-        export(generated_key(&webcrypto_bytes(&pkcs8), algorithm))
-            .map(to_js_wiping)
-            .map_err(|failure| js_error(&failure.error, &fresh_request_id()))
-    });
-    // Where WebCrypto refuses (an unusual platform), Rust makes the key instead.
-    let on_refusal = Closure::once_into_js(move |_: JsValue| -> Promise {
-        settle(move || export(CaKey::generate(algorithm, &mut OsEntropy)))
-    });
     let generated = generate_pkcs8(&subtle, scheme, |_| ());
-    then(&generated, &on_key, Some(&on_refusal))
+    on_settled(&generated, move |pkcs8| match pkcs8 {
+        Ok(pkcs8) => export(generated_key(&webcrypto_bytes(&pkcs8), algorithm))
+            .map(to_js_wiping)
+            .map_err(|failure| js_error(&failure.error, &fresh_request_id())),
+        // Where WebCrypto refuses (an unusual platform), Rust makes the key instead.
+        Err(_) => Ok(settle(move || export(CaKey::generate(algorithm, &mut OsEntropy))).into()),
+    })
 }
 
 /// Exports a private key from the module's default account.
@@ -549,12 +551,10 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
         Some((pkcs8, algorithm, spki)) => flight.sign_given(pkcs8, algorithm, spki),
         None => flight.generate_and_sign(),
     };
-    let on_signature = {
-        let flight = flight.clone();
-        Closure::once_into_js(move |signature: JsValue| flight.signed(signature))
-    };
-    let on_failure = Closure::once_into_js(move |error: JsValue| flight.recover(error));
-    let promise = then(&signature, &on_signature, Some(&on_failure));
+    let promise = on_settled(&signature, move |signature| match signature {
+        Ok(signature) => flight.signed(signature),
+        Err(error) => flight.recover(error),
+    });
     if let Some(token) = token {
         inner
             .in_flight
@@ -632,11 +632,10 @@ impl Flight {
         bytes.fill(0, 0, bytes.length());
         self.unread.replace(Some(Unread::Given(pkcs8)));
         let this = self.clone();
-        let sign = Closure::once_into_js(move |key: JsValue| -> Result<JsValue, JsValue> {
-            this.signing_key.replace(key);
+        on_settled(&imported, move |key| {
+            this.signing_key.replace(key?);
             this.sign_and_read()
-        });
-        then(&imported, &sign, None)
+        })
     }
 
     /// Without a key: WebCrypto makes the pair and exports the private key, which becomes
@@ -649,21 +648,19 @@ impl Flight {
             })
         };
         let this = self.clone();
-        let build_and_sign =
-            Closure::once_into_js(move |pkcs8: JsValue| -> Result<JsValue, JsValue> {
-                let der = webcrypto_bytes(&pkcs8);
-                // The public half is enough to build the certificate; the rest is read while
-                // WebCrypto signs. Without a public key in the export, it is read in full first.
-                match keys::pkcs8_public_key_info("PrivateKey", &der) {
-                    Ok(Some((algorithm, spki))) if algorithm == this.algorithm => {
-                        this.build_for(algorithm, spki)?;
-                        this.unread.replace(Some(Unread::Generated(der)));
-                    }
-                    _ => this.build(generated_key(&der, this.algorithm))?,
+        on_settled(&generated, move |pkcs8| {
+            let der = webcrypto_bytes(&pkcs8?);
+            // The public half is enough to build the certificate; the rest is read while
+            // WebCrypto signs. Without a public key in the export, it is read in full first.
+            match keys::pkcs8_public_key_info("PrivateKey", &der) {
+                Ok(Some((algorithm, spki))) if algorithm == this.algorithm => {
+                    this.build_for(algorithm, spki)?;
+                    this.unread.replace(Some(Unread::Generated(der)));
                 }
-                this.sign_and_read()
-            });
-        then(&generated, &build_and_sign, None)
+                _ => this.build(generated_key(&der, this.algorithm))?,
+            }
+            this.sign_and_read()
+        })
     }
 
     /// Starts WebCrypto's signature. Where Rust verifies (RSA), the key is read in full while
@@ -776,19 +773,16 @@ impl Flight {
             &[params, public, signature.clone(), tbs],
         );
         self.read_key();
-        let on_verified = {
-            let this = self.clone();
-            Closure::once_into_js(move |valid: JsValue| {
+        let this = self.clone();
+        Ok(on_settled(&verified, move |valid| match valid {
+            Ok(valid) => {
                 let valid = valid.as_bool() == Some(true);
                 this.finish(Some(this.outside_signature(&signature, valid)))
-            })
-        };
-        // Where WebCrypto refuses to verify, Rust signs and verifies instead.
-        let refused = {
-            let this = self.clone();
-            Closure::once_into_js(move |error: JsValue| this.recover(error))
-        };
-        Ok(then(&verified, &on_verified, Some(&refused)).into())
+            }
+            // Where WebCrypto refuses to verify, Rust signs and verifies instead.
+            Err(error) => this.recover(error),
+        })
+        .into())
     }
 
     /// WebCrypto's signature (an `ArrayBuffer` in its fixed-size encoding; anything else fails
@@ -963,12 +957,11 @@ fn generate_pkcs8(
         ],
     );
     let subtle = subtle.clone();
-    let export = Closure::once_into_js(move |pair: JsValue| -> Result<JsValue, JsValue> {
-        let private = Reflect::get(&pair, &"privateKey".into())?;
+    on_settled(&generated, move |pair| {
+        let private = Reflect::get(&pair?, &"privateKey".into())?;
         keep_private(private.clone());
         Ok(subtle_call(&subtle, "exportKey", &["pkcs8".into(), private]).into())
-    });
-    then(&generated, &export, None)
+    })
 }
 
 /// A key given in the options of `createRootCACertificate`.
@@ -1035,7 +1028,9 @@ fn follow(inner: Rc<Inner>, client_token: String) -> Promise {
         let error = ApiError::internal("a call with this ClientToken is still in progress");
         return Promise::reject(&js_error(&error, &fresh_request_id()));
     };
-    let on_done = Closure::once_into_js(move |_: JsValue| -> Result<JsValue, JsValue> {
+    // The first call's rejection is this call's too.
+    on_settled(&first, move |first| {
+        first?;
         let result = (|| {
             let mut account = inner.borrow()?;
             let request_id = account.new_request_id().map_err(failure)?;
@@ -1047,8 +1042,7 @@ fn follow(inner: Rc<Inner>, client_token: String) -> Promise {
             Ok(response) => Ok(to_js(&json_of(&response))),
             Err(failure) => Err(js_error(&failure.error, &failure.request_id)),
         }
-    });
-    then(&first, &on_done, None)
+    })
 }
 
 /// Copies the bytes of a WebCrypto `ArrayBuffer` and wipes the JavaScript buffer.
@@ -1166,9 +1160,21 @@ fn static_field(name: &str) -> &'static str {
     request::known_field(name).unwrap_or("Field")
 }
 
-/// `promise.then(on_ok, on_error)`.
-fn then(promise: &Promise, on_ok: &JsValue, on_error: Option<&JsValue>) -> Promise {
-    call_promise_method(promise, "then", on_ok, on_error)
+/// Calls `next` once with the outcome of `promise`, and returns the Promise of what `next`
+/// returns: a value, or a Promise to follow, or an error to reject with.
+///
+/// One closure serves both outcomes, so it is always called, and so freed: a
+/// `Closure::once_into_js` that is never called leaks itself and everything it holds (a
+/// call's state, WebCrypto's key handles). With one closure for fulfilment and another for
+/// rejection, every call leaked one of them.
+fn on_settled(
+    promise: &Promise,
+    next: impl FnOnce(Result<JsValue, JsValue>) -> Result<JsValue, JsValue> + 'static,
+) -> Promise {
+    let callback = Closure::once_into_js(move |fulfilled: bool, value: JsValue| {
+        next(if fulfilled { Ok(value) } else { Err(value) })
+    });
+    settled(promise, &callback)
 }
 
 fn call_promise_method(
