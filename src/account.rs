@@ -17,7 +17,7 @@ use spki::SubjectPublicKeyInfoOwned;
 use zeroize::Zeroizing;
 
 use crate::algorithm::{Algorithm, KeyFamily};
-use crate::env::{Clock, Entropy, UnixMillis};
+use crate::env::{Clock, Entropy, PublicDraw, PublicRandom, UnixMillis};
 use crate::error::ApiError;
 use crate::keys::{CaKey, KeyProtection};
 use crate::profile::{IssuedCertificate, UnsignedRoot, build_root};
@@ -187,6 +187,8 @@ pub struct Account {
     next_slot: u64,
     clock: Box<dyn Clock>,
     entropy: Box<dyn Entropy>,
+    /// `entropy` read ahead, for RequestIds, Identifiers and serial numbers only.
+    public_random: PublicRandom,
 }
 
 impl core::fmt::Debug for Account {
@@ -210,6 +212,7 @@ impl Account {
             next_slot: 0,
             clock,
             entropy,
+            public_random: PublicRandom::default(),
         }
     }
 
@@ -253,7 +256,7 @@ impl Account {
     ///
     /// `InternalError` when the random number source fails.
     pub fn new_request_id(&mut self) -> Result<String, ApiError> {
-        new_request_id(self.entropy.as_mut())
+        new_request_id(&mut self.public_random())
     }
 
     /// Creates a root CA in one synchronous call, making the key in Rust.
@@ -397,7 +400,7 @@ impl Account {
                 algorithm,
                 spki,
                 now,
-                self.entropy.as_mut(),
+                &mut self.public_random.drawing(self.entropy.as_mut()),
             )?;
             Ok((certificate, now))
         });
@@ -577,7 +580,12 @@ impl Account {
     }
 
     fn random_uuid(&mut self) -> Result<uuid::Uuid, ApiError> {
-        random_uuid(self.entropy.as_mut())
+        random_uuid(&mut self.public_random())
+    }
+
+    /// Randomness for values that are made public; see [`PublicRandom`].
+    fn public_random(&mut self) -> PublicDraw<'_> {
+        self.public_random.drawing(self.entropy.as_mut())
     }
 
     fn check_instance(&self, algorithm: Algorithm) -> Result<(), ApiError> {
