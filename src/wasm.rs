@@ -427,6 +427,8 @@ fn settle(work: impl FnOnce() -> Result<Value, Failure> + 'static) -> Promise {
 fn finish(result: Result<Value, Failure>, resolve: &Function, reject: &Function) {
     // Calling resolve or reject cannot throw.
     let _ = match result {
+        // A check with nothing to say (`Promise<void>`) resolves to `undefined`.
+        Ok(Value::Null) => resolve.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED),
         Ok(value) => resolve.call1(&JsValue::UNDEFINED, &to_js_wiping(value)),
         Err(failure) => reject.call1(
             &JsValue::UNDEFINED,
