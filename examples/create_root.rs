@@ -42,7 +42,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(failure) => {
-            println!("{:#}", serde_json::json!(failure.body()));
+            eprintln!("{:#}", serde_json::json!(failure.body()));
             ExitCode::FAILURE
         }
     }
