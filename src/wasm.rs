@@ -395,10 +395,10 @@ pub fn country_codes() -> Array {
 pub fn validate_root_request(
     #[wasm_bindgen(unchecked_param_type = "CreateRootCACertificateRequest")] request: JsValue,
 ) -> Promise {
-    settle(move || {
+    settle_js(move || {
         let value = to_json(&request, "request", 0).map_err(failure)?;
         CreateRootCaRequest::from_json(&value).map_err(failure)?;
-        Ok(Value::Null)
+        Ok(JsValue::UNDEFINED)
     })
 }
 
@@ -415,8 +415,14 @@ fn failure(error: ApiError) -> Failure {
     }
 }
 
-/// Runs `work` inside a Promise executor: its result resolves, its error (or a panic) rejects.
+/// Runs `work` inside a Promise executor: its result resolves (as a JavaScript value made
+/// from the JSON), its error (or a panic) rejects.
 fn settle(work: impl FnOnce() -> Result<Value, Failure> + 'static) -> Promise {
+    settle_js(move || work().map(to_js_wiping))
+}
+
+/// [`settle`] for work whose result is a JavaScript value already.
+fn settle_js(work: impl FnOnce() -> Result<JsValue, Failure> + 'static) -> Promise {
     install_panic_hook();
     let mut work = Some(work);
     Promise::new(&mut |resolve: Function, reject: Function| {
@@ -425,12 +431,10 @@ fn settle(work: impl FnOnce() -> Result<Value, Failure> + 'static) -> Promise {
     })
 }
 
-fn finish(result: Result<Value, Failure>, resolve: &Function, reject: &Function) {
+fn finish(result: Result<JsValue, Failure>, resolve: &Function, reject: &Function) {
     // Calling resolve or reject cannot throw.
     let _ = match result {
-        // A check with nothing to say (`Promise<void>`) resolves to `undefined`.
-        Ok(Value::Null) => resolve.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED),
-        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &to_js_wiping(value)),
+        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
         Err(failure) => reject.call1(
             &JsValue::UNDEFINED,
             &js_error(&failure.error, &failure.request_id),
@@ -574,7 +578,8 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
     promise
 }
 
-/// A root CA call that waits on WebCrypto: for a key pair, for the signature, and for its
+/// A root CA call that waits on WebCrypto: for a key pair (unless one was given), for the
+/// signature, and (where WebCrypto verifies, see [`WebCryptoScheme::verifies`]) for its
 /// verification.
 struct Flight {
     inner: Rc<Inner>,
@@ -695,11 +700,12 @@ impl Flight {
         );
         // A refused import is no reason to lose the signature: Rust verifies it instead.
         let public = on_settled(&imported, |public| Ok(public.unwrap_or(JsValue::UNDEFINED)));
+        // Promise.all handles both at once: neither can reject unobserved.
+        let both = Promise::all(&Array::of2(&signature, &public));
         if let WebCryptoScheme::Rsa { .. } = self.scheme {
             self.read_key();
         }
-        // Promise.all handles both at once: neither can reject unobserved.
-        Ok(Promise::all(&Array::of2(&signature, &public)).into())
+        Ok(both.into())
     }
 
     /// Reads the key in full, once, and hands it to the built root.
@@ -796,7 +802,12 @@ impl Flight {
     /// verification) in the certificate's encoding. One WebCrypto did not find valid is
     /// verified here once more, which fails and releases the call's claims.
     fn outside_signature(&self, signature: &JsValue, valid: bool) -> OutsideSignature {
-        let fixed = Uint8Array::new(signature).to_vec();
+        // `new Uint8Array(x)` throws for some values that are not buffers (a negative
+        // number); an empty signature fails verification cleanly and releases the claims.
+        let fixed = signature
+            .dyn_ref::<js_sys::ArrayBuffer>()
+            .map(|buffer| Uint8Array::new(buffer).to_vec())
+            .unwrap_or_default();
         match keys::signature_from_fixed(self.algorithm, &fixed) {
             Ok(signature) if valid => OutsideSignature::Verified(signature),
             Ok(signature) => OutsideSignature::Unverified(signature),
@@ -1074,8 +1085,12 @@ fn follow(inner: Rc<Inner>, client_token: String) -> Promise {
     })
 }
 
-/// Copies the bytes of a WebCrypto `ArrayBuffer` and wipes the JavaScript buffer.
+/// Copies the bytes of a WebCrypto `ArrayBuffer` and wipes the JavaScript buffer. Anything
+/// else (from a broken platform) gives no bytes, which fail to read as a key.
 fn webcrypto_bytes(buffer: &JsValue) -> Zeroizing<Vec<u8>> {
+    let Some(buffer) = buffer.dyn_ref::<js_sys::ArrayBuffer>() else {
+        return Zeroizing::new(Vec::new());
+    };
     let bytes = Uint8Array::new(buffer);
     let copy = Zeroizing::new(bytes.to_vec());
     bytes.fill(0, 0, bytes.length());

@@ -539,11 +539,19 @@ async fn a_given_ec_key_signs_in_webcrypto_and_its_copy_is_wiped() {
 async fn a_root_is_made_when_webcrypto_refuses_to_sign_import_or_verify() {
     const REFUSE: &str =
         "return function (...args) { calls.push(args); return Promise.reject(new Error('no')); }";
+    // Keeps a copy of each signature that WebCrypto makes.
+    const KEEP: &str = "return async function (...args) { \
+        const signature = await original.apply(this, args); \
+        calls.push(new Uint8Array(signature.slice(0))); return signature; }";
     for algorithm in ["ECC_256", "RSA_4096"] {
         for method in ["sign", "importKey", "verify"] {
             let refusals = patch_subtle(method, REFUSE);
+            let made = (method != "sign").then(|| patch_subtle("sign", KEEP));
             let result = settle(create(request(algorithm), JsValue::UNDEFINED)).await;
             restore(method);
+            if made.is_some() {
+                restore("sign");
+            }
             assert_eq!(refusals.length(), 1, "{algorithm} {method}");
             let certificate =
                 Certificate::from_der(&pem_to_der(&text(&result.unwrap(), "Certificate"))).unwrap();
@@ -553,6 +561,14 @@ async fn a_root_is_made_when_webcrypto_refuses_to_sign_import_or_verify() {
             );
             if algorithm == "ECC_256" {
                 assert!(rust_verifies(&certificate), "{method}");
+                // ECDSA signatures are randomized: the certificate's is WebCrypto's, not one
+                // that Rust made again.
+                if let Some(made) = made {
+                    assert_eq!(made.length(), 1, "{method}");
+                    let der = certificate.signature().raw_bytes();
+                    let fixed = p256::ecdsa::Signature::from_der(der).unwrap().to_bytes();
+                    assert_eq!(Uint8Array::new(&made.get(0)).to_vec(), fixed.to_vec());
+                }
             }
         }
     }
@@ -652,22 +668,38 @@ async fn a_given_rsa_key_that_is_not_valid_is_refused_after_signing_started() {
 #[wasm_bindgen_test]
 async fn a_wrong_webcrypto_signature_is_refused_and_nothing_is_kept() {
     // Well-formed signatures of the right size (for ECDSA, r and s in range) that are no
-    // signature of this certificate: for RSA_1024, Rust's verification says so; for ECDSA,
-    // WebCrypto's verify, and then Rust's.
-    for (algorithm, size) in [("RSA_1024", 128), ("ECC_256", 64)] {
+    // signature of this certificate: for RSA_1024, Rust's verification says so; for RSA_4096
+    // and ECDSA, WebCrypto's verify, and then Rust's (also when WebCrypto refuses to verify).
+    // And a "signature" that is not even a buffer.
+    let wrong = |size: usize| format!("new Uint8Array({size}).fill(1).buffer");
+    for (algorithm, signature, refused) in [
+        ("RSA_1024", wrong(128), None),
+        ("RSA_4096", wrong(512), None),
+        ("ECC_256", wrong(64), None),
+        ("ECC_256", wrong(64), Some("verify")),
+        ("ECC_256", "-1".to_owned(), None),
+        ("RSA_1024", "-1".to_owned(), None),
+    ] {
         let ca = PrivateCa::new(JsValue::UNDEFINED).unwrap();
         let signed = request(algorithm);
         Reflect::set(&signed, &"ClientToken".into(), &"token-1".into()).unwrap();
         let _ = patch_subtle(
             "sign",
-            &format!(
-                "return async function (params, key, data) {{ \
-                   return new Uint8Array({size}).fill(1).buffer; }}"
-            ),
+            &format!("return async function (params, key, data) {{ return {signature}; }}"),
         );
+        if let Some(method) = refused {
+            let _ = patch_subtle(
+                method,
+                "return function () { return Promise.reject(new Error('no')); }",
+            );
+        }
         let result =
             settle(ca.create_root_ca_certificate(signed.clone(), JsValue::UNDEFINED)).await;
         restore("sign");
+        if let Some(method) = refused {
+            restore(method);
+        }
+        let algorithm = format!("{algorithm}, signature {signature}, refused {refused:?}");
         let error = result.unwrap_err();
         assert_eq!(text(&error, "name"), "ServerError", "{algorithm}");
         assert_eq!(text(&error, "code"), "InternalError", "{algorithm}");
