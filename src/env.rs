@@ -346,31 +346,46 @@ mod tests {
         // A draw across the end of a block continues the stream from the next block.
         let mut rest = vec![0u8; PUBLIC_BLOCK - 9 * 16 + 4];
         pool.drawing(&mut source).fill(&mut rest).unwrap();
-        assert_eq!(rest.last(), Some(&((PUBLIC_BLOCK + 4) as u8)));
+        let expected: Vec<u8> = (9 * 16 + 1..=PUBLIC_BLOCK + 4).map(|i| i as u8).collect();
+        assert_eq!(rest, expected);
         assert_eq!(source.calls, 2);
     }
 
-    #[test]
-    fn a_failed_public_read_hands_out_nothing() {
-        struct Failing;
-        impl Entropy for Failing {
-            fn fill(&mut self, _: &mut [u8]) -> Result<(), EntropyError> {
-                Err(EntropyError)
-            }
+    /// A source that always fails.
+    struct Failing;
+
+    impl Entropy for Failing {
+        fn fill(&mut self, _: &mut [u8]) -> Result<(), EntropyError> {
+            Err(EntropyError)
         }
+    }
+
+    #[test]
+    fn a_failed_public_read_hands_out_nothing_twice() {
         let mut pool = PublicRandom::default();
         let mut draw = [0u8; 16];
         assert_eq!(
             pool.drawing(&mut Failing).fill(&mut draw),
             Err(EntropyError)
         );
+        // A block used up, then a failed refill: the next good read is fresh bytes, not the
+        // used block's again.
+        let mut source = Counter { last: 0, calls: 0 };
+        for _ in 0..PUBLIC_BLOCK / 16 {
+            pool.drawing(&mut source).fill(&mut draw).unwrap();
+        }
         assert_eq!(
             pool.drawing(&mut Failing).fill(&mut draw),
             Err(EntropyError)
         );
-        let mut source = Counter { last: 0, calls: 0 };
+        let mut source = Counter {
+            last: 100,
+            calls: 0,
+        };
         pool.drawing(&mut source).fill(&mut draw).unwrap();
-        assert_eq!(draw[0], 1, "the next good read starts a fresh block");
+        let expected: Vec<u8> = (101..=116).collect();
+        assert_eq!(draw.to_vec(), expected);
+        assert_eq!(source.calls, 1);
     }
 
     #[cfg(not(target_arch = "wasm32"))]

@@ -560,6 +560,66 @@ proptest! {
     }
 }
 
+/// A random number source that, when armed, fails every read of 512 bytes or more: the
+/// account's refills of its read-ahead randomness for RequestIds, serials and Identifiers.
+/// (Key generation and signing read far less at a time.)
+#[derive(Clone)]
+struct FailingRefills(Rc<Cell<bool>>);
+
+impl Entropy for FailingRefills {
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), EntropyError> {
+        if self.0.get() && dest.len() >= 512 {
+            return Err(EntropyError);
+        }
+        OsEntropy.fill(dest)
+    }
+}
+
+/// The byte-budget property above rarely makes the RequestId, serial or Identifier draw fail,
+/// since those come from a 512-byte read-ahead. Here the read-ahead runs out at each of the
+/// three in turn: after k RequestIds (16 bytes each) drawn beforehand, for k from 1 to 32, the
+/// refill falls on a create's RequestId (k = 32), serial (31) and Identifier (30). Each failure
+/// leaves no trace: no CA, no remembered token, no instance or rate-limit slot taken.
+#[test]
+fn a_failed_refill_of_public_randomness_leaves_no_trace_at_any_step() {
+    let mut failures = 0;
+    for k in 1..=32 {
+        let armed = Rc::new(Cell::new(false));
+        let clock = TestClock::new();
+        let options = AccountOptions {
+            instances: Some([(KeyFamily::Ecc, 1)].into()),
+            rate_limit_per_second: Some(1),
+        };
+        let mut account = Account::new(
+            options,
+            Box::new(clock.clone()),
+            Box::new(FailingRefills(armed.clone())),
+        );
+        for _ in 0..k {
+            account.new_request_id().unwrap();
+        }
+        let mut request = valid_request();
+        request["ClientToken"] = json!("token");
+        let before = common::snapshot(&account);
+        armed.set(true);
+        let result = dispatch(&mut account, "CreateRootCACertificate", &request);
+        armed.set(false);
+        match result {
+            Ok(_) => continue,
+            Err(failure) => {
+                failures += 1;
+                assert_eq!(failure.error.code(), "InternalError", "k = {k}");
+                assert_eq!(common::snapshot(&account), before, "k = {k}");
+            }
+        }
+        // The token, the one instance and the one call a second were all given back.
+        let response = dispatch(&mut account, "CreateRootCACertificate", &request)
+            .unwrap_or_else(|failure| panic!("k = {k}: {}", failure.error));
+        assert_eq!(response["Identifier"].as_str().map(str::len), Some(32));
+    }
+    assert_eq!(failures, 3, "one refill at each of the three draws");
+}
+
 // --- Crashes and hangs the fuzz targets found ---
 
 /// Imports `key_pem` with the certificate of `tests/fixtures/openssl-ca-p256.pem` and the
