@@ -887,6 +887,14 @@ mod tests {
     use crate::env::OsEntropy;
     use der::Encode;
 
+    /// The algorithms whose keys are elliptic-curve keys in SEC 1 form.
+    const EC_ALGORITHMS: [Algorithm; 4] = [
+        Algorithm::Ecc256,
+        Algorithm::Ecc384,
+        Algorithm::Ecc512,
+        Algorithm::Sm2_256,
+    ];
+
     #[test]
     fn debug_hides_the_key() {
         let key = CaKey::generate(Algorithm::Ecc256, &mut OsEntropy).unwrap();
@@ -917,12 +925,7 @@ mod tests {
 
     #[test]
     fn ec_pkcs8_is_what_the_curve_crates_write() {
-        for algorithm in [
-            Algorithm::Ecc256,
-            Algorithm::Ecc384,
-            Algorithm::Ecc512,
-            Algorithm::Sm2_256,
-        ] {
+        for algorithm in EC_ALGORITHMS {
             let key = CaKey::generate(algorithm, &mut OsEntropy).unwrap();
             let theirs = match &key.secret {
                 Secret::P256(key) => key.to_pkcs8_der(),
@@ -984,12 +987,7 @@ mod tests {
 
     #[test]
     fn an_ec_key_is_read_with_its_embedded_public_key_checked() {
-        for algorithm in [
-            Algorithm::Ecc256,
-            Algorithm::Ecc384,
-            Algorithm::Ecc512,
-            Algorithm::Sm2_256,
-        ] {
+        for algorithm in EC_ALGORITHMS {
             let key = CaKey::generate(algorithm, &mut OsEntropy).unwrap();
             let spki = key.public_key_info().unwrap();
             let read = |der: &[u8]| CaKey::from_pkcs8_der("PrivateKey", der);
