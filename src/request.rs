@@ -139,7 +139,10 @@ impl CreateRootCaRequest {
         Ok(Self {
             subject,
             algorithm,
-            years: years("Years", params.required_integer("Years")?)?,
+            years: years(
+                "Years",
+                params.required_integer("Years", out_of_range_years)?,
+            )?,
             client_token: params
                 .optional_string("ClientToken")?
                 .map(|token| client_token("ClientToken", token))
@@ -241,12 +244,17 @@ impl<'a> Params<'a> {
     }
 
     /// A required integer: a JSON number without a fraction, or a decimal string.
-    pub(crate) fn required_integer(&self, field: &'static str) -> Result<u64, ApiError> {
+    /// `out_of_range` makes the error for a negative or huge number.
+    pub(crate) fn required_integer(
+        &self,
+        field: &'static str,
+        out_of_range: OutOfRange,
+    ) -> Result<u64, ApiError> {
         match self.present(field) {
             None => Err(ApiError::Missing { field }),
             // Blank is absent, as for text fields; " 10" is still refused below.
             Some(Value::String(text)) if trim(text).is_empty() => Err(ApiError::Missing { field }),
-            Some(value) => integer(field, value),
+            Some(value) => integer(field, value, out_of_range),
         }
     }
 
@@ -384,7 +392,10 @@ fn contains_ignore_ascii_case(text: &str, needle: &str) -> bool {
         .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-fn integer(field: &'static str, value: &Value) -> Result<u64, ApiError> {
+/// The error for a whole number outside a field's range, given the field and the value.
+pub(crate) type OutOfRange = fn(&'static str, &Value) -> ApiError;
+
+fn integer(field: &'static str, value: &Value, out_of_range: OutOfRange) -> Result<u64, ApiError> {
     let not_whole = || {
         ApiError::invalid(
             field,
@@ -397,7 +408,7 @@ fn integer(field: &'static str, value: &Value) -> Result<u64, ApiError> {
                 return Ok(n);
             }
             if number.as_i64().is_some() {
-                return Err(out_of_range_years(field, value));
+                return Err(out_of_range(field, value));
             }
             // A float such as 10.0 is an integer to JavaScript's Number.isInteger.
             let float = number.as_f64().ok_or_else(not_whole)?;
@@ -405,14 +416,13 @@ fn integer(field: &'static str, value: &Value) -> Result<u64, ApiError> {
                 return Err(not_whole());
             }
             if float < 0.0 || float > u32::MAX as f64 {
-                return Err(out_of_range_years(field, value));
+                return Err(out_of_range(field, value));
             }
             Ok(float as u64)
         }
         Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
             // Only overflow can fail here; any such number is out of range anyway.
-            text.parse::<u64>()
-                .map_err(|_| out_of_range_years(field, value))
+            text.parse::<u64>().map_err(|_| out_of_range(field, value))
         }
         Value::String(_) => Err(ApiError::invalid(
             field,
@@ -560,17 +570,22 @@ pub fn account_options(value: &Value) -> Result<crate::account::AccountOptions, 
         return Ok(options);
     }
     let params = Params::new(value, &["Instances", "RateLimitPerSecond"])?;
-    if let Some(limit) = params.present("RateLimitPerSecond") {
-        let limit = integer("RateLimitPerSecond", limit)?;
+    if let Some(value) = params.present("RateLimitPerSecond") {
+        let rate_out_of_range = |field, value: &Value| {
+            ApiError::invalid(
+                field,
+                format!(
+                    "{field} must be a whole number of calls from 1 to {}; got {}.",
+                    u32::MAX,
+                    describe(value)
+                ),
+            )
+        };
+        let limit = integer("RateLimitPerSecond", value, rate_out_of_range)?;
         let limit = u32::try_from(limit)
             .ok()
             .filter(|n| *n >= 1)
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "RateLimitPerSecond",
-                    "RateLimitPerSecond must be at least 1.",
-                )
-            })?;
+            .ok_or_else(|| rate_out_of_range("RateLimitPerSecond", value))?;
         options.rate_limit_per_second = Some(limit);
     }
     if let Some(instances) = params.present("Instances") {
@@ -582,7 +597,7 @@ pub fn account_options(value: &Value) -> Result<crate::account::AccountOptions, 
             ));
         };
         let mut counts = BTreeMap::new();
-        for (name, count) in map {
+        for (name, count_value) in map {
             let family = [KeyFamily::Rsa, KeyFamily::Ecc, KeyFamily::Sm2]
                 .into_iter()
                 .find(|family| family.name() == name)
@@ -595,9 +610,19 @@ pub fn account_options(value: &Value) -> Result<crate::account::AccountOptions, 
                         ),
                     )
                 })?;
-            let count = u32::try_from(integer("Instances", count)?).map_err(|_| {
-                ApiError::invalid("Instances", "Instances counts must be below 2^32.")
-            })?;
+            let count_out_of_range = |field, value: &Value| {
+                ApiError::invalid(
+                    field,
+                    format!(
+                        "{field} counts must be whole numbers from 0 to {}; got {}.",
+                        u32::MAX,
+                        describe(value)
+                    ),
+                )
+            };
+            let count = integer("Instances", count_value, count_out_of_range)?;
+            let count =
+                u32::try_from(count).map_err(|_| count_out_of_range("Instances", count_value))?;
             counts.insert(family, count);
         }
         options.instances = Some(counts);
@@ -764,7 +789,13 @@ fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
+        // A JavaScript number arrives as a float: -1 is -1.0 to serde_json, but not to the caller.
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if n.is_f64() && x.fract() == 0.0 && x.abs() < 2f64.powi(53) => {
+                format!("the number {}", x as i64)
+            }
+            _ => format!("the number {n}"),
+        },
         Value::String(s) if s.chars().count() <= 40 => format!("the string {s:?}"),
         Value::String(s) => format!("a string of {} characters", s.chars().count()),
         Value::Array(_) => "an array".into(),
@@ -775,6 +806,45 @@ fn describe(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_option_counts_name_their_range() {
+        use serde_json::json;
+        let message = |options: Value| account_options(&options).unwrap_err().to_string();
+        // JavaScript numbers arrive as floats.
+        let rate = "RateLimitPerSecond must be a whole number of calls from 1 to 4294967295";
+        assert!(
+            message(json!({"RateLimitPerSecond": -1.0}))
+                .contains(&format!("{rate}; got the number -1."))
+        );
+        assert!(
+            message(json!({"RateLimitPerSecond": 0}))
+                .contains(&format!("{rate}; got the number 0."))
+        );
+        let instances = "Instances counts must be whole numbers from 0 to 4294967295";
+        assert!(
+            message(json!({"Instances": {"RSA": -1.0}}))
+                .contains(&format!("{instances}; got the number -1."))
+        );
+        assert!(message(json!({"Instances": {"SM2": 4294967296u64}})).contains(instances));
+        let options =
+            account_options(&json!({"RateLimitPerSecond": 20.0, "Instances": {"ECC": 0}})).unwrap();
+        assert_eq!(options.rate_limit_per_second, Some(20));
+        assert_eq!(
+            options.instances.unwrap()[&crate::algorithm::KeyFamily::Ecc],
+            0
+        );
+        let years =
+            CreateRootCaRequest::from_json(&json!({"CommonName": "a", "OrganizationUnit": "b",
+            "Organization": "c", "Locality": "d", "State": "e", "Years": -1.0}))
+            .unwrap_err();
+        assert!(
+            years
+                .to_string()
+                .contains("Years must be from 1 to 10; got the number -1."),
+            "{years}"
+        );
+    }
 
     #[test]
     fn user_assigned_codes_are_recognized() {

@@ -507,7 +507,7 @@ fn create_root_now(inner: Rc<Inner>, request: JsValue, options: JsValue) -> Prom
             Err(ApiError::invalid(
                 "PrivateKey",
                 format!(
-                    "PrivateKey is a {} key, but the request's Algorithm is {}.",
+                    "PrivateKey is an {} key, but the request's Algorithm is {}.",
                     key.algorithm(),
                     algorithm
                 ),
