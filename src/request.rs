@@ -442,14 +442,27 @@ fn years(field: &'static str, years: u64) -> Result<u8, ApiError> {
     }
 }
 
+/// "`{field} {rule}; got {value}.`": a whole number outside the field's range.
+fn range_error(field: &'static str, rule: &str, value: &Value) -> ApiError {
+    ApiError::invalid(field, format!("{field} {rule}; got {}.", describe(value)))
+}
+
 fn out_of_range_years(field: &'static str, value: &Value) -> ApiError {
-    ApiError::invalid(
+    range_error(
         field,
-        format!(
-            "{field} must be from {MIN_YEARS} to {MAX_YEARS}; got {}.",
-            describe(value)
-        ),
+        &format!("must be from {MIN_YEARS} to {MAX_YEARS}"),
+        value,
     )
+}
+
+fn out_of_range_rate(field: &'static str, value: &Value) -> ApiError {
+    let rule = format!("must be a whole number of calls from 1 to {}", u32::MAX);
+    range_error(field, &rule, value)
+}
+
+fn out_of_range_count(field: &'static str, value: &Value) -> ApiError {
+    let rule = format!("counts must be whole numbers from 0 to {}", u32::MAX);
+    range_error(field, &rule, value)
 }
 
 fn client_token(field: &'static str, token: String) -> Result<String, ApiError> {
@@ -571,21 +584,11 @@ pub fn account_options(value: &Value) -> Result<crate::account::AccountOptions, 
     }
     let params = Params::new(value, &["Instances", "RateLimitPerSecond"])?;
     if let Some(value) = params.present("RateLimitPerSecond") {
-        let rate_out_of_range = |field, value: &Value| {
-            ApiError::invalid(
-                field,
-                format!(
-                    "{field} must be a whole number of calls from 1 to {}; got {}.",
-                    u32::MAX,
-                    describe(value)
-                ),
-            )
-        };
-        let limit = integer("RateLimitPerSecond", value, rate_out_of_range)?;
+        let limit = integer("RateLimitPerSecond", value, out_of_range_rate)?;
         let limit = u32::try_from(limit)
             .ok()
             .filter(|n| *n >= 1)
-            .ok_or_else(|| rate_out_of_range("RateLimitPerSecond", value))?;
+            .ok_or_else(|| out_of_range_rate("RateLimitPerSecond", value))?;
         options.rate_limit_per_second = Some(limit);
     }
     if let Some(instances) = params.present("Instances") {
@@ -610,19 +613,9 @@ pub fn account_options(value: &Value) -> Result<crate::account::AccountOptions, 
                         ),
                     )
                 })?;
-            let count_out_of_range = |field, value: &Value| {
-                ApiError::invalid(
-                    field,
-                    format!(
-                        "{field} counts must be whole numbers from 0 to {}; got {}.",
-                        u32::MAX,
-                        describe(value)
-                    ),
-                )
-            };
-            let count = integer("Instances", count_value, count_out_of_range)?;
+            let count = integer("Instances", count_value, out_of_range_count)?;
             let count =
-                u32::try_from(count).map_err(|_| count_out_of_range("Instances", count_value))?;
+                u32::try_from(count).map_err(|_| out_of_range_count("Instances", count_value))?;
             counts.insert(family, count);
         }
         options.instances = Some(counts);
