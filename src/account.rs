@@ -400,7 +400,7 @@ impl Account {
                 algorithm,
                 spki,
                 now,
-                &mut self.public_random.drawing(self.entropy.as_mut()),
+                &mut self.public_random(),
             )?;
             Ok((certificate, now))
         });

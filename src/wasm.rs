@@ -771,12 +771,12 @@ impl Flight {
     /// quicker than here (see [`WebCryptoScheme::verifies`]); else Rust verifies.
     fn signed(self: &Rc<Self>, signed: JsValue) -> Result<JsValue, JsValue> {
         if !self.scheme.verifies() {
-            return self.finish(Some(self.outside_signature(&signed, false)));
+            return self.verify_here(&signed);
         }
         let signed = Array::from(&signed);
         let (signature, public) = (signed.get(0), signed.get(1));
         if public.is_undefined() {
-            return self.finish(Some(self.outside_signature(&signature, false)));
+            return self.verify_here(&signature);
         }
         let params = self.scheme.sign_params().into();
         let tbs = self.to_be_signed()?.into();
@@ -793,9 +793,14 @@ impl Flight {
                 this.finish(Some(this.outside_signature(&signature, valid)))
             }
             // Where WebCrypto refuses to verify, Rust verifies instead.
-            Err(_) => this.finish(Some(this.outside_signature(&signature, false))),
+            Err(_) => this.verify_here(&signature),
         })
         .into())
+    }
+
+    /// Finishes with WebCrypto's signature verified here, by Rust.
+    fn verify_here(&self, signature: &JsValue) -> Result<JsValue, JsValue> {
+        self.finish(Some(self.outside_signature(signature, false)))
     }
 
     /// WebCrypto's signature (an `ArrayBuffer` in its fixed-size encoding; anything else fails
