@@ -332,6 +332,10 @@ fn restore(method: &str) {
 const SPY: &str =
     "return function (...args) { calls.push(args); return original.apply(this, args); }";
 
+/// A `crypto.subtle` method that refuses every call (and counts them).
+const REFUSE: &str =
+    "return function (...args) { calls.push(args); return Promise.reject(new Error('no')); }";
+
 /// A key given as `options.PrivateKey` goes to WebCrypto as not extractable PKCS#8, whose
 /// JavaScript copy is wiped at once, and WebCrypto signs with it.
 #[wasm_bindgen_test]
@@ -515,8 +519,6 @@ async fn p521_and_sm2_keys_stay_in_rust() {
 /// or to verify (Rust verifies WebCrypto's signature): a good root either way.
 #[wasm_bindgen_test]
 async fn a_root_is_made_when_webcrypto_refuses_to_sign_import_or_verify() {
-    const REFUSE: &str =
-        "return function (...args) { calls.push(args); return Promise.reject(new Error('no')); }";
     // Keeps a copy of each signature that WebCrypto makes.
     const KEEP: &str = "return async function (...args) { \
         const signature = await original.apply(this, args); \
@@ -666,10 +668,7 @@ async fn a_wrong_webcrypto_signature_is_refused_and_nothing_is_kept() {
             &format!("return async function (params, key, data) {{ return {signature}; }}"),
         );
         if let Some(method) = refused {
-            let _ = patch_subtle(
-                method,
-                "return function () { return Promise.reject(new Error('no')); }",
-            );
+            let _ = patch_subtle(method, REFUSE);
         }
         let result =
             settle(ca.create_root_ca_certificate(signed.clone(), JsValue::UNDEFINED)).await;
@@ -733,10 +732,7 @@ async fn calls_through_webcrypto_leave_no_heap_behind() {
         create_and_remove(&ca, "ECC_256", with_key()).await.unwrap();
         // WebCrypto refuses to sign, to import the public key, to verify: Rust does it.
         for method in ["sign", "importKey", "verify"] {
-            let _ = patch_subtle(
-                method,
-                "return function () { return Promise.reject(new Error('no')); }",
-            );
+            let _ = patch_subtle(method, REFUSE);
             let result = create_and_remove(&ca, "ECC_256", JsValue::UNDEFINED).await;
             restore(method);
             result.unwrap();
